@@ -1,0 +1,43 @@
+# specgate — see README.md. Every target works on a fresh clone.
+GO       ?= go
+BIN      ?= bin
+PKGS     := ./...
+FUZZTIME ?= 30s
+
+.PHONY: all build test test-short bench nightly fuzz suites vet fmt clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN)/specgate ./cmd/specgate
+
+vet:
+	$(GO) vet $(PKGS)
+
+# The whole test suite: unit tests, properties, fuzz seed corpora, Ginkgo
+# suites, mutants and end-to-end CLI tests. Used by .ci/run.
+test: vet
+	$(GO) test -count=1 -timeout 15m $(PKGS)
+
+test-short:
+	$(GO) test -short -count=1 $(PKGS)
+
+# Benchmarks: one run, side-by-side ratios (see README "Performance").
+bench:
+	$(GO) test -run '^$$' -bench . -benchtime 2s -timeout 20m ./internal/bench/
+
+# Bounded native fuzzing of every fuzz target (seed corpora run in `make test`).
+fuzz:
+	./scripts/fuzz.sh $(FUZZTIME)
+
+# Long fuzzing against the embedded references, for nightly CI.
+nightly: build
+	$(BIN)/specgate run --checks 200000 --steps 60 --profile strict
+	$(BIN)/specgate run --checks 200000 --steps 60 --profile documented
+	FUZZTIME=5m ./scripts/fuzz.sh 5m
+
+fmt:
+	gofmt -w $$(git ls-files '*.go')
+
+clean:
+	rm -rf $(BIN) specgate-out

@@ -1,0 +1,236 @@
+// Package runner binds models to drivers. It is the only place where what a
+// system under test did is compared with what a model allowed.
+package runner
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"sync"
+
+	"github.com/specgate/specgate/internal/coverage"
+	"github.com/specgate/specgate/internal/engine"
+	"github.com/specgate/specgate/internal/vdiapi"
+	"github.com/specgate/specgate/models"
+	"github.com/specgate/specgate/models/vdi"
+)
+
+// VDIModel is the generation side of the VDI model for the engine.
+type VDIModel struct{}
+
+// Info describes the model.
+func (VDIModel) Info() models.Info { return vdi.Info() }
+
+// Alphabet returns the model's actions.
+func (VDIModel) Alphabet() []models.Action { return vdi.Alphabet }
+
+// NewWalker returns a model walker for a profile.
+func (VDIModel) NewWalker(profile string) (engine.Walker, error) {
+	p, err := vdi.ParseProfile(profile)
+	if err != nil {
+		return nil, err
+	}
+	return vdi.New(p), nil
+}
+
+// VDITarget runs VDI sessions on one implementation.
+type VDITarget struct {
+	drv     vdiapi.VDI
+	profile vdi.Profile
+	cov     *coverage.Counter
+	wire    *WireLog
+}
+
+// NewVDITarget wraps drv. wire, when non-nil, supplies the raw wire lines
+// of each step for transcripts.
+func NewVDITarget(drv vdiapi.VDI, profile string, wire *WireLog) (*VDITarget, error) {
+	p, err := vdi.ParseProfile(profile)
+	if err != nil {
+		return nil, err
+	}
+	cells := make([]string, 0, len(vdi.States)*len(vdi.Ops))
+	for _, s := range vdi.States {
+		for _, op := range vdi.Ops {
+			cells = append(cells, vdi.CellName(s, op))
+		}
+	}
+	return &VDITarget{drv: drv, profile: p, cov: coverage.NewCounter(cells), wire: wire}, nil
+}
+
+// Coverage returns the coverage counted so far.
+func (t *VDITarget) Coverage() *coverage.Coverage {
+	inf := vdi.Info()
+	ids := make([]string, len(inf.Clauses))
+	for i, c := range inf.Clauses {
+		ids[i] = c.ID
+	}
+	c := coverage.New(inf.Name, inf.Cells, ids)
+	t.cov.Into(c)
+	return c
+}
+
+var localPool = sync.Pool{}
+
+// NewSession opens a session on a fresh device set named after the session.
+func (t *VDITarget) NewSession(ctx context.Context, name string, record bool) (engine.Session, error) {
+	s := &vdiSession{t: t, m: vdi.New(t.profile), set: name, record: record}
+	for i := range s.dev {
+		s.dev[i] = vdiapi.DeviceName(name, i)
+	}
+	if record {
+		if l, ok := localPool.Get().(*coverage.Local); ok {
+			s.cov = l
+		} else {
+			s.cov = t.cov.NewLocal()
+		}
+	}
+	return s, nil
+}
+
+type vdiSession struct {
+	t      *VDITarget
+	m      *vdi.Model
+	set    string
+	dev    [vdi.MaxDevices + 1]string
+	ids    [vdi.MaxDevices][]uint64 // fetched, not completed command ids (FIFO)
+	record bool
+	cov    *coverage.Local
+	// last step, for the transcript
+	lastAct models.Action
+	lastHR  uint32
+	lastCmd vdiapi.Command
+	lastErr error
+}
+
+// Step runs one action: the driver makes the call, the model judges it.
+func (s *vdiSession) Step(ctx context.Context, i int, a models.Action) (*engine.Divergence, bool) {
+	e := s.m.Expect(a)
+	if e.N == 0 {
+		return nil, false
+	}
+	if s.t.wire != nil {
+		s.t.wire.Mark()
+	}
+	hr, cmd, cmdID, err := s.call(ctx, a)
+	s.lastAct, s.lastHR, s.lastCmd, s.lastErr = a, hr, cmd, err
+	opIdx := vdi.OpIndex(a.Op)
+	if err != nil {
+		return s.fault(i, a, &e, err), true
+	}
+	k := e.Match(vdi.HR(hr))
+	if k < 0 {
+		return s.diverge(i, a, &e, e.Clause(), vdi.HR(hr).String(), ""), true
+	}
+	if a.Op == vdi.OpGetCommand && hr == uint32(vdi.NOERROR) {
+		if cmd.ID == 0 || cmd.Code != e.WantCmd.Code || cmd.Size != e.WantCmd.Size {
+			obs := fmt.Sprintf("NOERROR with command {code %d, size %d}", cmd.Code, cmd.Size)
+			if cmd.ID == 0 {
+				obs = "NOERROR without a command"
+			}
+			return s.diverge(i, a, &e, vdi.ClauseGetCommandFIFO, obs,
+				fmt.Sprintf("want command {code %d, size %d}", e.WantCmd.Code, e.WantCmd.Size)), true
+		}
+		s.ids[a.Idx] = append(s.ids[a.Idx], cmd.ID)
+	}
+	if a.Op == vdi.OpCompleteCommand && hr == uint32(vdi.NOERROR) && cmdID != 0 {
+		s.ids[a.Idx] = s.ids[a.Idx][1:]
+	}
+	if s.cov != nil {
+		s.cov.Hit(int(e.State)*len(vdi.Ops)+opIdx, e.Out[k].Clause)
+	}
+	s.m.ApplyOutcome(a, &e, k)
+	if s.m.State == vdi.DNE {
+		for d := range s.ids {
+			s.ids[d] = s.ids[d][:0]
+		}
+	}
+	return nil, true
+}
+
+// call makes the driver call for a. cmdID is the command id passed to
+// CompleteCommand (0 when none is outstanding).
+func (s *vdiSession) call(ctx context.Context, a models.Action) (hr uint32, cmd vdiapi.Command, cmdID uint64, err error) {
+	drv := s.t.drv
+	switch a.Op {
+	case vdi.OpCreate:
+		hr, err = drv.Create(ctx, s.set, vdiapi.Config{DeviceCount: uint32(a.Arg)})
+	case vdi.OpCreateEx:
+		hr, err = drv.CreateEx(ctx, "", s.set, vdiapi.Config{DeviceCount: uint32(a.Arg)})
+	case vdi.OpGetConfiguration:
+		hr, _, err = drv.GetConfiguration(ctx, s.set, 0)
+	case vdi.OpOpenDevice:
+		hr, err = drv.OpenDevice(ctx, s.set, s.dev[a.Idx])
+	case vdi.OpGetCommand:
+		hr, cmd, err = drv.GetCommand(ctx, s.set, s.dev[a.Idx], 0)
+	case vdi.OpCompleteCommand:
+		if q := s.ids[a.Idx]; len(q) > 0 {
+			cmdID = q[0]
+		}
+		hr, err = drv.CompleteCommand(ctx, s.set, s.dev[a.Idx], cmdID, 0, 0, 0)
+	case vdi.OpSignalAbort:
+		hr, err = drv.SignalAbort(ctx, s.set)
+	case vdi.OpClose:
+		hr, err = drv.Close(ctx, s.set)
+	case vdi.OpServerOpen:
+		hr, err = drv.ServerOpen(ctx, s.set, s.dev[:max(s.m.N, 1)])
+	case vdi.OpServerSendCommand:
+		c := s.m.NextCommand(a.Idx)
+		hr, _, err = drv.ServerSendCommand(ctx, s.set, s.dev[a.Idx], c.Code, c.Size)
+	case vdi.OpServerCloseDevice:
+		hr, err = drv.ServerCloseDevice(ctx, s.set, s.dev[a.Idx])
+	case vdi.OpServerSignalAbort:
+		hr, err = drv.ServerSignalAbort(ctx, s.set)
+	default:
+		err = fmt.Errorf("runner: unknown VDI operation %q", a.Op)
+	}
+	return
+}
+
+func expected(e *vdi.Expect) []string {
+	out := make([]string, e.N)
+	for i := 0; i < e.N; i++ {
+		out[i] = e.Out[i].String()
+	}
+	return out
+}
+
+func (s *vdiSession) diverge(i int, a models.Action, e *vdi.Expect, clause, observed, detail string) *engine.Divergence {
+	return &engine.Divergence{
+		Kind: engine.KindDivergence, Clause: clause, Cell: vdi.CellName(e.State, a.Op),
+		Step: i, Action: a.String(), Expected: expected(e), Observed: observed, Detail: detail,
+	}
+}
+
+func (s *vdiSession) fault(i int, a models.Action, e *vdi.Expect, err error) *engine.Divergence {
+	kind, detail := Classify(err)
+	return &engine.Divergence{
+		Kind: kind, Clause: e.Clause(), Cell: vdi.CellName(e.State, a.Op),
+		Step: i, Action: a.String(), Expected: expected(e), Observed: kind, Detail: detail,
+	}
+}
+
+// Transcript returns the wire lines of the last step.
+func (s *vdiSession) Transcript() []string {
+	if s.t.wire != nil {
+		return s.t.wire.Lines()
+	}
+	out := []string{"-> " + s.lastAct.String() + " on set " + strconv.Quote(s.set)}
+	if s.lastErr != nil {
+		return append(out, "<- error: "+s.lastErr.Error())
+	}
+	line := "<- hr=" + vdi.HR(s.lastHR).Hex() + " (" + vdi.HR(s.lastHR).String() + ")"
+	if s.lastCmd.ID != 0 {
+		line += fmt.Sprintf(" command={id %d, code %d, size %d}", s.lastCmd.ID, s.lastCmd.Code, s.lastCmd.Size)
+	}
+	return append(out, line)
+}
+
+// Close forgets the set on the SUT and flushes coverage.
+func (s *vdiSession) Close(ctx context.Context) {
+	_ = s.t.drv.Reset(ctx, s.set)
+	if s.cov != nil {
+		s.t.cov.Flush(s.cov)
+		localPool.Put(s.cov)
+		s.cov = nil
+	}
+}

@@ -1,0 +1,58 @@
+package runner
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+
+	"github.com/specgate/specgate/internal/engine"
+)
+
+// WireLog keeps the raw wire lines of the current step for transcripts.
+type WireLog struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+// Mark starts a new step.
+func (w *WireLog) Mark() {
+	w.mu.Lock()
+	w.lines = w.lines[:0]
+	w.mu.Unlock()
+}
+
+// Add records one line in direction dir ("->" sent, "<-" received).
+func (w *WireLog) Add(dir string, line []byte) {
+	w.mu.Lock()
+	if len(w.lines) < 64 {
+		w.lines = append(w.lines, dir+" "+strings.TrimRight(string(line), "\r\n"))
+	}
+	w.mu.Unlock()
+}
+
+// Lines returns a copy of the current step's lines.
+func (w *WireLog) Lines() []string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return append([]string(nil), w.lines...)
+}
+
+// FaultKinder is implemented by driver errors that know their category
+// (hang, crash, malformed, unreachable).
+type FaultKinder interface {
+	FaultKind() string
+}
+
+// Classify maps a driver error to a divergence kind and a deterministic
+// one-line detail.
+func Classify(err error) (kind, detail string) {
+	var fk FaultKinder
+	if errors.As(err, &fk) {
+		return fk.FaultKind(), err.Error()
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return engine.KindHang, "no answer before the deadline"
+	}
+	return engine.KindCrash, err.Error()
+}

@@ -1,0 +1,103 @@
+// Package models holds the pure reference models of the protocol state
+// machines specgate checks. Nothing in this tree performs I/O, starts
+// goroutines or reads clocks: a model is a function from (state, action) to
+// the set of outcomes the specification allows.
+package models
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Action is one step of a generated sequence. It is deliberately a small,
+// comparable value so that sequences can be generated, shrunk, compared and
+// written to failure files without allocation or reflection. Each model
+// documents which fields it uses.
+type Action struct {
+	// Op names the call, for example "GetCommand" or "server.CloseDevice".
+	Op string `json:"op"`
+	// Idx selects the object the call applies to (a device or a session),
+	// -1 when the call has no such argument.
+	Idx int `json:"idx"`
+	// Arg is a small integer argument (a device count, a variant), 0 if unused.
+	Arg int `json:"arg,omitempty"`
+}
+
+// String renders the action the way failure reports print it.
+func (a Action) String() string {
+	var b strings.Builder
+	b.WriteString(a.Op)
+	b.WriteByte('(')
+	sep := ""
+	if a.Idx >= 0 {
+		b.WriteString(strconv.Itoa(a.Idx))
+		sep = ", "
+	}
+	if a.Arg != 0 {
+		b.WriteString(sep)
+		b.WriteString("arg=")
+		b.WriteString(strconv.Itoa(a.Arg))
+	}
+	b.WriteByte(')')
+	return b.String()
+}
+
+// Clause identifies the piece of specification text a transition implements.
+type Clause struct {
+	// ID is the stable identifier used in reports, e.g.
+	// "vdi/client-table/Active/GetCommand".
+	ID string `json:"id"`
+	// Source cites the document and section, e.g. "SQL Server VDI spec,
+	// Client Transitions (vdi2005_7tyr.htm), Table B".
+	Source string `json:"source"`
+	// Text is the normative text or table cell the clause reproduces.
+	Text string `json:"text"`
+}
+
+// Ambiguity records a point where the specification contradicts itself.
+// Profiles resolve each ambiguity explicitly; no side is picked silently.
+type Ambiguity struct {
+	ID      string            `json:"id"`
+	Summary string            `json:"summary"`
+	Sides   []AmbiguitySide   `json:"sides"`
+	Choice  map[string]string `json:"choice"` // profile name -> which side (Side.Name)
+}
+
+// AmbiguitySide is one reading of an ambiguous point, with the clause that
+// supports it.
+type AmbiguitySide struct {
+	Name   string `json:"name"`
+	Source string `json:"source"`
+	Text   string `json:"text"`
+}
+
+// Info describes a model for listings (`specgate models`) and reports.
+type Info struct {
+	Name        string      `json:"name"`
+	Title       string      `json:"title"`
+	Profiles    []string    `json:"profiles"`
+	Clauses     []Clause    `json:"clauses"`
+	Ambiguities []Ambiguity `json:"ambiguities"`
+	// Cells lists the state x call cells coverage is measured against.
+	Cells []string `json:"cells"`
+}
+
+// Profiles shared by all models.
+const (
+	// ProfileStrict reads the seed documents literally.
+	ProfileStrict = "strict"
+	// ProfileDocumented follows the wider documentation: reference pages,
+	// figures and wire examples.
+	ProfileDocumented = "documented"
+)
+
+// CheckProfile returns an error when name is not one of profiles.
+func CheckProfile(name string, profiles []string) error {
+	for _, p := range profiles {
+		if p == name {
+			return nil
+		}
+	}
+	return fmt.Errorf("unknown profile %q (known: %s)", name, strings.Join(profiles, ", "))
+}

@@ -1,0 +1,481 @@
+// Package vdi is the reference model of the SQL Server Virtual Backup Device
+// Interface client state machine (seed 002: Client Transitions, 6 states x 7
+// functions), extended with the server-side events that drive a client
+// (connect/configure, send a command, close a device, abort) and with
+// multi-device sets.
+//
+// The model is pure. For every call it returns the set of allowed outcomes
+// (status code and next state, each citing its clause); the runner picks the
+// branch the observed status selects.
+package vdi
+
+import "github.com/specgate/specgate/models"
+
+// MaxDevices is the largest device set the generator creates. The VDI limit
+// is 64; three devices are enough to tell "first" from "last".
+const MaxDevices = 3
+
+// BogusDevice is the device index the alphabet uses for a name that is not
+// part of the set (OpenDevice with an unknown name).
+const BogusDevice = MaxDevices
+
+// MaxPending bounds the commands a device holds (queued plus outstanding).
+// SendCommand beyond it would meet VD_E_QUEUE_FULL, whose value no header
+// defines (research/vdi.md §0.4), so the model does not exercise it.
+const MaxPending = 4
+
+// Operation names used in models.Action.Op.
+const (
+	OpCreate            = "Create"
+	OpCreateEx          = "CreateEx"
+	OpGetConfiguration  = "GetConfiguration"
+	OpOpenDevice        = "OpenDevice"
+	OpGetCommand        = "GetCommand"
+	OpCompleteCommand   = "CompleteCommand"
+	OpSignalAbort       = "SignalAbort"
+	OpClose             = "Close"
+	OpServerOpen        = "server.Open"
+	OpServerSendCommand = "server.SendCommand"
+	OpServerCloseDevice = "server.CloseDevice"
+	OpServerSignalAbort = "server.SignalAbort"
+)
+
+// Profile selects how ambiguities are resolved.
+type Profile uint8
+
+// The two profiles.
+const (
+	Strict Profile = iota
+	Documented
+)
+
+// ParseProfile maps a profile name to a Profile.
+func ParseProfile(name string) (Profile, error) {
+	switch name {
+	case models.ProfileStrict:
+		return Strict, nil
+	case models.ProfileDocumented:
+		return Documented, nil
+	}
+	return 0, models.CheckProfile(name, []string{models.ProfileStrict, models.ProfileDocumented})
+}
+
+func (p Profile) String() string {
+	if p == Strict {
+		return models.ProfileStrict
+	}
+	return models.ProfileDocumented
+}
+
+// Cmd is a command the server sent, as the client must see it.
+type Cmd struct {
+	Code uint32
+	Size uint32
+}
+
+// Device is the model's view of one device of the set.
+type Device struct {
+	Opened       bool // the client opened it (OpenDevice returned NOERROR)
+	ServerClosed bool // the server called CloseDevice on it
+	CloseSeen    bool // GetCommand returned VD_E_CLOSE on it
+	queue        [MaxPending]Cmd
+	nq           uint8 // commands sent, not yet fetched
+	nout         uint8 // commands fetched, not yet completed
+	sent         uint32
+}
+
+// Model is the state of one virtual device set.
+type Model struct {
+	Profile    Profile
+	State      State
+	N          int  // device count from Create/CreateEx
+	ServerOpen bool // the server has opened and configured the set
+	Dev        [MaxDevices]Device
+}
+
+// New returns a model in the Does Not Exist state.
+func New(p Profile) *Model { return &Model{Profile: p} }
+
+// Reset returns m to the Does Not Exist state, keeping its profile.
+func (m *Model) Reset() { *m = Model{Profile: m.Profile} }
+
+// Outcome is one allowed result of a call.
+type Outcome struct {
+	HR     HR
+	Next   State
+	Clause string
+}
+
+// Expect is the set of allowed outcomes of one call in the current state.
+// An empty set (N == 0) means the model cannot judge the call here (see
+// the ambiguities): the runner does not send it.
+type Expect struct {
+	Out [3]Outcome
+	N   int
+	// Cell is the coverage cell: "<State>/<Op>".
+	State State
+	// WantCmd is the command GetCommand must return with NOERROR.
+	WantCmd Cmd
+	HasCmd  bool
+}
+
+func (e *Expect) add(hr HR, next State, clause string) {
+	e.Out[e.N] = Outcome{HR: hr, Next: next, Clause: clause}
+	e.N++
+}
+
+// Allowed returns the allowed outcomes.
+func (e *Expect) Allowed() []Outcome { return e.Out[:e.N] }
+
+// Match returns the index of the outcome whose status is hr, or -1.
+func (e *Expect) Match(hr HR) int {
+	for i := 0; i < e.N; i++ {
+		if e.Out[i].HR == hr {
+			return i
+		}
+	}
+	return -1
+}
+
+// Clause returns the clause a divergence on this call breaks: the clause of
+// the first allowed outcome.
+func (e *Expect) Clause() string {
+	if e.N == 0 {
+		return ""
+	}
+	return e.Out[0].Clause
+}
+
+// Clause ids outside the seed table: the function reference pages and the
+// server-side pages (research/vdi.md §1.2-§1.4, §4).
+const (
+	ClauseGetConfigTimeout   = "vdi/ref/GetConfiguration/VD_E_TIMEOUT"
+	ClauseGetCommandTimeout  = "vdi/ref/GetCommand/VD_E_TIMEOUT"
+	ClauseGetCommandClose    = "vdi/normal-termination/last-device"
+	ClauseGetCommandFIFO     = "vdi/ref/GetCommand/command"
+	ClauseOpenDeviceNext     = "vdi/ref/OpenDevice/NOERROR-multi-device"
+	ClauseOpenDeviceOpen     = "vdi/ref/OpenDevice/VD_E_OPEN"
+	ClauseOpenDeviceInvalid  = "vdi/ref/OpenDevice/VD_E_INVALID"
+	ClauseOpenDeviceAgain    = "vdi/ref/OpenDevice/VD_E_PROTOCOL-already-open"
+	ClauseCloseOpenDevices   = "vdi/ref/Close/VD_E_OPEN"
+	ClauseCompleteUnknown    = "vdi/ref/CompleteCommand/VD_E_INVALID"
+	ClauseServerOpen         = "vdi/server/Open"
+	ClauseServerSendCommand  = "vdi/server/SendCommand"
+	ClauseServerCloseDevice  = "vdi/server/CloseDevice"
+	ClauseServerSignalAbort  = "vdi/server/SignalAbort"
+	ClauseAbnormalTerminate  = "vdi/abnormal-termination/server-abort"
+	ClauseGetCommandAfterEnd = "vdi/ref/GetCommand/VD_E_CLOSE-again"
+)
+
+func (m *Model) known(d int) bool { return d >= 0 && d < m.N }
+
+// openCount returns how many devices are opened and not yet closed.
+func (m *Model) stillOpen() int {
+	n := 0
+	for i := 0; i < m.N; i++ {
+		if m.Dev[i].Opened && !m.Dev[i].CloseSeen {
+			n++
+		}
+	}
+	return n
+}
+
+func (m *Model) allOpened() bool {
+	for i := 0; i < m.N; i++ {
+		if !m.Dev[i].Opened {
+			return false
+		}
+	}
+	return true
+}
+
+// Expect returns the outcomes the profile allows for a in the current state.
+// It does not change m.
+func (m *Model) Expect(a models.Action) (e Expect) {
+	s := m.State
+	e.State = s
+	doc := m.Profile == Documented
+	cell := func(f Fn) string { return cellIDs[s][f] }
+	switch a.Op {
+	case OpCreate, OpCreateEx:
+		if s == DNE {
+			if a.Arg < 1 || a.Arg > MaxDevices {
+				return // the model never creates such sets
+			}
+			e.add(NOERROR, Configurable, cell(FnCreate))
+		} else {
+			e.add(VD_E_PROTOCOL, s, cell(FnCreate))
+		}
+	case OpGetConfiguration:
+		switch s {
+		case DNE:
+			e.add(VD_E_PROTOCOL, s, cell(FnGetConfiguration))
+		case Configurable:
+			if m.ServerOpen {
+				e.add(NOERROR, Initializing, cell(FnGetConfiguration))
+			} else if doc {
+				// VDI-A1: the call waits for the server; a poll times out.
+				e.add(VD_E_TIMEOUT, s, ClauseGetConfigTimeout)
+			}
+		case Initializing, Active, NormallyTerminated:
+			e.add(NOERROR, s, cell(FnGetConfiguration))
+		case Abort:
+			e.add(VD_E_ABORT, s, cell(FnGetConfiguration))
+		}
+	case OpOpenDevice:
+		d := a.Idx
+		switch s {
+		case DNE, Configurable, NormallyTerminated:
+			e.add(VD_E_PROTOCOL, s, cell(FnOpenDevice))
+		case Abort:
+			e.add(VD_E_ABORT, s, cell(FnOpenDevice))
+		case Initializing:
+			if !m.known(d) {
+				if doc { // VDI-A6
+					e.add(VD_E_INVALID, s, ClauseOpenDeviceInvalid)
+				}
+				return
+			}
+			e.add(NOERROR, Active, cell(FnOpenDevice))
+		case Active:
+			if !doc { // VDI-A4: the table, literally
+				e.add(VD_E_PROTOCOL, s, cell(FnOpenDevice))
+				return
+			}
+			switch {
+			case !m.known(d):
+				e.add(VD_E_INVALID, s, ClauseOpenDeviceInvalid)
+				if m.allOpened() {
+					e.add(VD_E_OPEN, s, ClauseOpenDeviceOpen)
+				}
+			case m.Dev[d].Opened:
+				e.add(VD_E_PROTOCOL, s, ClauseOpenDeviceAgain)
+				if m.allOpened() {
+					e.add(VD_E_OPEN, s, ClauseOpenDeviceOpen)
+				}
+			default:
+				e.add(NOERROR, s, ClauseOpenDeviceNext)
+			}
+		}
+	case OpGetCommand:
+		d := a.Idx
+		switch s {
+		case DNE, Configurable, Initializing, NormallyTerminated:
+			e.add(VD_E_PROTOCOL, s, cell(FnGetCommand))
+		case Abort:
+			e.add(VD_E_ABORT, s, cell(FnGetCommand))
+		case Active:
+			if !m.known(d) || !m.Dev[d].Opened {
+				return // no device handle to call GetCommand on
+			}
+			dv := &m.Dev[d]
+			switch {
+			case dv.nq > 0:
+				e.add(NOERROR, s, cell(FnGetCommand))
+				e.WantCmd, e.HasCmd = dv.queue[0], true
+			case dv.ServerClosed && !dv.CloseSeen:
+				next := Active
+				if m.stillOpen() == 1 {
+					next = NormallyTerminated
+				}
+				e.add(VD_E_CLOSE, next, cell(FnGetCommand))
+			case dv.CloseSeen:
+				e.add(VD_E_CLOSE, s, ClauseGetCommandAfterEnd)
+			case doc: // VDI-A2: nothing pending, a poll times out
+				e.add(VD_E_TIMEOUT, s, ClauseGetCommandTimeout)
+			}
+		}
+	case OpCompleteCommand:
+		d := a.Idx
+		switch s {
+		case DNE, Configurable, Initializing, NormallyTerminated:
+			e.add(VD_E_PROTOCOL, s, cell(FnCompleteCommand))
+		case Abort:
+			e.add(VD_E_ABORT, s, cell(FnCompleteCommand))
+		case Active:
+			if !m.known(d) || !m.Dev[d].Opened {
+				return
+			}
+			if m.Dev[d].nout > 0 || !doc { // VDI-A8 for an unknown command
+				e.add(NOERROR, s, cell(FnCompleteCommand))
+			} else {
+				e.add(VD_E_INVALID, s, ClauseCompleteUnknown)
+			}
+		}
+	case OpSignalAbort:
+		switch s {
+		case DNE:
+			e.add(VD_E_PROTOCOL, s, cell(FnSignalAbort))
+		case Abort:
+			e.add(NOERROR, s, cell(FnSignalAbort))
+		default:
+			e.add(NOERROR, Abort, cell(FnSignalAbort))
+		}
+	case OpClose:
+		switch s {
+		case DNE:
+			e.add(VD_E_PROTOCOL, s, cell(FnClose))
+		case Active:
+			if doc && m.stillOpen() > 0 { // VDI-A7
+				e.add(VD_E_OPEN, DNE, ClauseCloseOpenDevices)
+			} else {
+				e.add(NOERROR, DNE, cell(FnClose))
+			}
+		default:
+			e.add(NOERROR, DNE, cell(FnClose))
+		}
+	case OpServerOpen:
+		switch {
+		case s == DNE:
+			e.add(VD_E_INVALID, s, ClauseServerOpen)
+		case s == Abort:
+			e.add(VD_E_ABORT, s, ClauseServerOpen)
+		case s == Configurable && !m.ServerOpen:
+			e.add(NOERROR, s, ClauseServerOpen)
+		default:
+			e.add(VD_E_PROTOCOL, s, ClauseServerOpen)
+		}
+	case OpServerSendCommand:
+		d := a.Idx
+		if !m.known(d) {
+			if s == DNE || s == Configurable || s == Initializing || s == NormallyTerminated {
+				e.add(VD_E_PROTOCOL, s, ClauseServerSendCommand)
+			} else if s == Abort {
+				e.add(VD_E_ABORT, s, ClauseServerSendCommand)
+			}
+			return
+		}
+		dv := &m.Dev[d]
+		switch {
+		case s == Abort:
+			e.add(VD_E_ABORT, s, ClauseServerSendCommand)
+		case s == Active && dv.Opened && !dv.ServerClosed:
+			if int(dv.nq)+int(dv.nout) < MaxPending {
+				e.add(NOERROR, s, ClauseServerSendCommand)
+			}
+		default:
+			e.add(VD_E_PROTOCOL, s, ClauseServerSendCommand)
+		}
+	case OpServerCloseDevice:
+		d := a.Idx
+		if !m.known(d) {
+			if s == DNE || s == Configurable || s == Initializing {
+				e.add(VD_E_PROTOCOL, s, ClauseServerCloseDevice)
+			}
+			return
+		}
+		dv := &m.Dev[d]
+		switch {
+		case s == Abort:
+			e.add(VD_E_ABORT, s, ClauseServerCloseDevice)
+			e.add(NOERROR, s, ClauseServerCloseDevice) // "no action is taken"
+		case dv.ServerClosed && (s == Active || s == NormallyTerminated):
+			e.add(VD_E_CLOSE, s, ClauseServerCloseDevice)
+		case s == Active && dv.Opened:
+			e.add(NOERROR, s, ClauseServerCloseDevice)
+		default:
+			e.add(VD_E_PROTOCOL, s, ClauseServerCloseDevice)
+		}
+	case OpServerSignalAbort:
+		if !doc {
+			return // VDI-A3: the client table has no server-initiated abort
+		}
+		switch s {
+		case DNE:
+			e.add(VD_E_PROTOCOL, s, ClauseServerSignalAbort)
+		case Abort:
+			e.add(NOERROR, s, ClauseServerSignalAbort)
+		default:
+			e.add(NOERROR, Abort, ClauseAbnormalTerminate)
+		}
+	}
+	return
+}
+
+// Apply advances m along the outcome of a that the observed status hr
+// selects. The caller must have checked hr with Expect(a).Match.
+func (m *Model) Apply(a models.Action, hr HR) {
+	e := m.Expect(a)
+	i := e.Match(hr)
+	if i < 0 {
+		return
+	}
+	m.apply(a, e.Out[i])
+}
+
+func (m *Model) apply(a models.Action, o Outcome) {
+	prev := m.State
+	m.State = o.Next
+	if o.HR != NOERROR && o.HR != VD_E_CLOSE {
+		if o.Next == DNE {
+			m.clearSet()
+		}
+		return
+	}
+	switch a.Op {
+	case OpCreate, OpCreateEx:
+		if prev == DNE {
+			m.clearSet()
+			m.N = a.Arg
+		}
+	case OpOpenDevice:
+		if m.known(a.Idx) {
+			m.Dev[a.Idx].Opened = true
+		}
+	case OpGetCommand:
+		dv := &m.Dev[a.Idx]
+		if o.HR == VD_E_CLOSE {
+			dv.CloseSeen = true
+			return
+		}
+		copy(dv.queue[:], dv.queue[1:dv.nq])
+		dv.nq--
+		dv.nout++
+	case OpCompleteCommand:
+		if m.known(a.Idx) && m.Dev[a.Idx].nout > 0 {
+			m.Dev[a.Idx].nout--
+		}
+	case OpClose:
+		m.clearSet()
+	case OpServerOpen:
+		if prev == Configurable {
+			m.ServerOpen = true
+		}
+	case OpServerSendCommand:
+		if prev == Active {
+			dv := &m.Dev[a.Idx]
+			dv.sent++
+			dv.queue[dv.nq] = Cmd{Code: VDC_Write, Size: 4096 * (1 + dv.sent%8)}
+			dv.nq++
+		}
+	case OpServerCloseDevice:
+		if prev == Active && m.known(a.Idx) {
+			m.Dev[a.Idx].ServerClosed = true
+		}
+	}
+	if m.State == DNE {
+		m.clearSet()
+	}
+}
+
+func (m *Model) clearSet() {
+	m.N = 0
+	m.ServerOpen = false
+	m.Dev = [MaxDevices]Device{}
+}
+
+// NextCommand returns the command the next server.SendCommand on device d
+// carries; the runner sends exactly this command.
+func (m *Model) NextCommand(d int) Cmd {
+	if !m.known(d) {
+		return Cmd{Code: VDC_Write, Size: 4096}
+	}
+	return Cmd{Code: VDC_Write, Size: 4096 * (1 + (m.Dev[d].sent+1)%8)}
+}
+
+// ApplyOutcome advances m along outcome i of e, which Expect(a) returned
+// in the current state.
+func (m *Model) ApplyOutcome(a models.Action, e *Expect, i int) { m.apply(a, e.Out[i]) }
+
+// String renders an outcome as "NOERROR -> Active".
+func (o Outcome) String() string { return o.HR.String() + " -> " + o.Next.String() }
