@@ -119,6 +119,10 @@ func (e *Engine) Run(ctx context.Context) (Result, error) {
 		}
 		seen[d.Signature()] = true
 		f := e.shrink(ctx, i, seq, d)
+		if seen[f.Divergence.Signature()] && f.Divergence.Signature() != d.Signature() {
+			continue // shrank onto a divergence already reported
+		}
+		seen[f.Divergence.Signature()] = true
 		res.Failures = append(res.Failures, f)
 		if e.cfg.OnFailure != nil {
 			e.cfg.OnFailure(f)

@@ -12,11 +12,23 @@ import (
 // rest pick any call the model can judge, legal or not.
 const legalBias = 3
 
+// Weighter is implemented by models that weight their actions for
+// generation: an action of weight 4 is drawn four times as often as one of
+// weight 1 among the candidates of a step.
+type Weighter interface {
+	Weight(a models.Action) int
+}
+
 // SequenceGen returns rapid's generator of action sequences for a model and
-// profile. The sequence is drawn with t.Repeat, so rapid's shrinker removes
-// steps; each step is one draw that selects an action of the fixed alphabet,
-// biased toward legal calls but including illegal ones, because protocol
-// errors are part of conformance. The average length is rapid's -rapid.steps.
+// profile.
+//
+// A sequence first draws a swarm mask that switches off a random subset of
+// the model's operations for the whole sequence (swarm testing: sequences
+// that never abort or close reach deeper states), then draws steps with
+// t.Repeat, so rapid's shrinker removes steps. Each step is one draw that
+// picks uniformly among the legal calls (legalBias in legalBias+1 draws) or
+// among every call the model can judge, legal or not: protocol errors are
+// part of conformance. The average length is rapid's -rapid.steps.
 func SequenceGen(m Model, profile string) (*rapid.Generator[[]models.Action], error) {
 	if _, err := m.NewWalker(profile); err != nil {
 		return nil, err
@@ -26,24 +38,58 @@ func SequenceGen(m Model, profile string) (*rapid.Generator[[]models.Action], er
 	if k == 0 {
 		return nil, fmt.Errorf("model %s has an empty alphabet", m.Info().Name)
 	}
-	pick := rapid.IntRange(0, (legalBias+1)*k-1)
+	opBit := make([]uint64, k)
+	ops := map[string]int{}
+	for i, a := range alpha {
+		if _, ok := ops[a.Op]; !ok {
+			ops[a.Op] = len(ops)
+		}
+		opBit[i] = 1 << (ops[a.Op] % 64)
+	}
+	weight := make([]int, k)
+	for i, a := range alpha {
+		weight[i] = 1
+		if wt, ok := m.(Weighter); ok {
+			weight[i] = max(1, wt.Weight(a))
+		}
+	}
+	swarmGen := rapid.Uint64Range(0, 1<<min(len(ops), 63)-1)
+	pick := rapid.IntRange(0, 1<<24-1)
 	return rapid.Custom(func(t *rapid.T) []models.Action {
 		w, _ := m.NewWalker(profile)
+		off := swarmGen.Draw(t, "swarm")
 		seq := make([]models.Action, 0, 32)
+		cand := make([]int, 0, k)
 		t.Repeat(map[string]func(*rapid.T){
 			"step": func(t *rapid.T) {
 				r := pick.Draw(t, "a")
-				wantLegal := r < legalBias*k
-				start := r % k
-				for j := 0; j < k; j++ {
-					a := alpha[(start+j)%k]
-					judgeable, legal := w.Judge(a)
-					if !judgeable || (wantLegal && !legal) {
-						continue
+				wantLegal := r%(legalBias+1) != legalBias
+				r /= legalBias + 1
+				for pass := 0; pass < 2; pass++ {
+					cand = cand[:0]
+					total := 0
+					for i, a := range alpha {
+						if pass == 0 && off&opBit[i] != 0 {
+							continue
+						}
+						judgeable, legal := w.Judge(a)
+						if judgeable && (legal || !wantLegal) {
+							cand = append(cand, i)
+							total += weight[i]
+						}
 					}
-					seq = append(seq, a)
-					w.Assume(a)
-					return
+					if total > 0 {
+						x := r % total
+						for _, i := range cand {
+							if x < weight[i] {
+								a := alpha[i]
+								seq = append(seq, a)
+								w.Assume(a)
+								return
+							}
+							x -= weight[i]
+						}
+					}
 				}
 				t.Skip("no judgeable action")
 			},

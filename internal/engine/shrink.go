@@ -17,14 +17,13 @@ const pairLimit = 16
 // step and every pair of steps whose removal keeps the same divergence, so
 // the result is 1- and 2-minimal whatever rapid's budget allowed.
 func (e *Engine) shrink(ctx context.Context, i int, orig []models.Action, d *Divergence) Failure {
-	want := d.Signature()
 	best := orig
 	fails := func(seq []models.Action) bool {
 		if ctx.Err() != nil {
 			return false
 		}
 		got, _, err := e.execute(ctx, e.nextName("s"), seq, false)
-		return err == nil && got != nil && got.Signature() == want
+		return err == nil && got != nil && sameFailure(got, d)
 	}
 
 	initRapid()
@@ -41,7 +40,7 @@ func (e *Engine) shrink(ctx context.Context, i int, orig []models.Action, d *Div
 			if len(seq) <= len(best) {
 				best = append([]models.Action(nil), seq...)
 			}
-			t.Fatalf("%s", want)
+			t.Fatalf("%s", d.Kind)
 		}
 	})
 	rapidMu.Unlock()
@@ -58,7 +57,7 @@ func (e *Engine) shrink(ctx context.Context, i int, orig []models.Action, d *Div
 		Original:  len(orig),
 	}
 	final, transcript, err := Replay(ctx, e.target, best)
-	if err == nil && final != nil && final.Signature() == want {
+	if err == nil && final != nil && sameFailure(final, d) {
 		f.Divergence, f.Transcript = *final, transcript
 	} else {
 		f.Divergence = *d

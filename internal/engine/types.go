@@ -59,8 +59,15 @@ func (d *Divergence) Message() string {
 	return b.String()
 }
 
-// Signature identifies "the same divergence" for shrinking and dedupe.
+// Signature identifies "the same divergence" for dedupe and baselines.
 func (d *Divergence) Signature() string { return d.Kind + "|" + d.Clause }
+
+// sameFailure is the shrinking predicate: a candidate keeps the failure
+// when it fails the same way (a divergence, a crash, a hang...). As with
+// rapid's own "same failure site" rule, the minimal sequence may break a
+// neighbouring clause of the one first seen; the report names the clause
+// the minimal sequence breaks.
+func sameFailure(a, b *Divergence) bool { return a.Kind == b.Kind }
 
 func itoa(n int) string {
 	if n == 0 {

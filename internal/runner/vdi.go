@@ -234,3 +234,13 @@ func (s *vdiSession) Close(ctx context.Context) {
 		s.cov = nil
 	}
 }
+
+// Weight makes the calls that end a device set (aborts and Close) rarer
+// than the calls that move it forward, so sequences reach deep states.
+func (VDIModel) Weight(a models.Action) int {
+	switch a.Op {
+	case vdi.OpSignalAbort, vdi.OpServerSignalAbort, vdi.OpClose:
+		return 1
+	}
+	return 4
+}

@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/specgate/specgate/internal/engine"
+	"github.com/specgate/specgate/internal/shim"
 )
 
 // WireLog keeps the raw wire lines of the current step for transcripts.
@@ -47,6 +48,18 @@ type FaultKinder interface {
 // Classify maps a driver error to a divergence kind and a deterministic
 // one-line detail.
 func Classify(err error) (kind, detail string) {
+	var se *shim.Error
+	if errors.As(err, &se) {
+		switch se.Kind {
+		case shim.KindTimeout:
+			return engine.KindHang, err.Error()
+		case shim.KindMalformed, shim.KindRPC:
+			return engine.KindMalformed, err.Error()
+		case shim.KindUnreachable:
+			return engine.KindUnreachable, err.Error()
+		}
+		return engine.KindCrash, err.Error()
+	}
 	var fk FaultKinder
 	if errors.As(err, &fk) {
 		return fk.FaultKind(), err.Error()

@@ -1,0 +1,92 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/specgate/specgate/fixtures/vdiref"
+	"github.com/specgate/specgate/internal/shim"
+)
+
+const fixtureHelp = `Usage: specgate fixture NAME [flags]
+
+Runs a system under test bundled with specgate.
+
+Fixtures:
+  vdi-shim    the reference VDI implementation (or a mutant) as a JSON-RPC shim,
+              on stdin/stdout, or on TCP with --listen
+  echo        echoes every stdin line (the raw-pipe baseline of the benchmarks)
+
+Run "specgate fixture vdi-shim --help" for its flags; --mutant list prints the mutants.
+`
+
+func cmdFixture(args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprint(stdout, fixtureHelp)
+		if len(args) == 0 {
+			return usagef("fixture: missing fixture name")
+		}
+		return errHelp
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	switch args[0] {
+	case "vdi-shim":
+		return fixtureVDIShim(ctx, args[1:], stdout, stderr)
+	case "echo":
+		return shim.Echo(os.Stdin, os.Stdout)
+	}
+	return usagef("fixture: unknown fixture %q (want vdi-shim or echo)", args[0])
+}
+
+func fixtureVDIShim(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("fixture vdi-shim", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	profile := fs.String("profile", "documented", "profile to emulate until shim.hello names one")
+	mutant := fs.String("mutant", "", "serve this mutant instead of the reference (\"list\" prints them)")
+	listen := fs.String("listen", "", "serve TCP on this address (e.g. 127.0.0.1:7000) instead of stdin/stdout")
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), "Usage: specgate fixture vdi-shim [--profile P] [--mutant NAME] [--listen ADDR]\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return errHelp
+		}
+		return usagef("fixture vdi-shim: %v", err)
+	}
+	if *mutant == "list" {
+		for _, m := range vdiref.Mutants {
+			fmt.Fprintf(stdout, "%-14s %-10s %-44s minimal %d steps (%s): %s\n", m.Name, m.Kind, m.Clause, m.MinLen,
+				strings.Join(m.Profiles, ","), m.Description)
+		}
+		return nil
+	}
+	if *mutant != "" && !knownVDIMutant(*mutant) {
+		return usagef("fixture vdi-shim: unknown mutant %q (see --mutant list)", *mutant)
+	}
+	impl := vdiref.New(vdiref.Options{Profile: *profile, Mutant: *mutant})
+	if *listen == "" {
+		return shim.Serve(ctx, os.Stdin, os.Stdout, impl)
+	}
+	return shim.ListenAndServe(ctx, *listen, impl, func(a net.Addr) {
+		fmt.Fprintf(stdout, "listening on %s\n", a)
+	})
+}
+
+func knownVDIMutant(name string) bool {
+	for _, m := range vdiref.Mutants {
+		if m.Name == name {
+			return true
+		}
+	}
+	return false
+}

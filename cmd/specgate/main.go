@@ -1,0 +1,114 @@
+// Command specgate is a conformance test harness and protocol fuzzer for
+// the state machines of MS-IPAMM2 asynchronous provisioning and schema
+// conversion and of the SQL Server VDI client.
+//
+// Exit codes:
+//
+//	0  conformant: no divergence
+//	1  divergence: the SUT did something the model does not allow
+//	2  usage or configuration error
+//	3  SUT unreachable or crashed
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+)
+
+// Exit codes, documented in README.md and in every --help.
+const (
+	ExitConformant  = 0
+	ExitDivergence  = 1
+	ExitUsage       = 2
+	ExitUnreachable = 3
+)
+
+const exitCodesHelp = `Exit codes:
+  0  conformant: no divergence found
+  1  divergence found (or a replayed failure reproduced)
+  2  usage or configuration error
+  3  SUT unreachable or crashed
+`
+
+// usageError is a bad flag, argument or configuration: exit code 2.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error { return &usageError{fmt.Sprintf(format, args...)} }
+
+// unreachableError means the SUT could not be reached: exit code 3.
+type unreachableError struct{ err error }
+
+func (e *unreachableError) Error() string { return e.err.Error() }
+func (e *unreachableError) Unwrap() error { return e.err }
+
+const topHelp = `specgate — conformance test harness and protocol fuzzer
+
+Usage:
+  specgate run     [flags]          fuzz models against a target (default: embedded references)
+  specgate replay  FILE [flags]     replay a saved failure file
+  specgate models  [--json]         list models, clauses and ambiguities
+  specgate fixture NAME [flags]     run a bundled SUT (reference or mutant shims)
+  specgate version                  print the version
+
+Run "specgate COMMAND --help" for the flags of a command.
+
+` + exitCodesHelp
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, topHelp)
+		return ExitUsage
+	}
+	var err error
+	switch args[0] {
+	case "run":
+		var code int
+		code, err = cmdRun(args[1:], stdout, stderr)
+		if err == nil {
+			return code
+		}
+	case "replay":
+		var code int
+		code, err = cmdReplay(args[1:], stdout, stderr)
+		if err == nil {
+			return code
+		}
+	case "models":
+		err = cmdModels(args[1:], stdout)
+	case "fixture":
+		err = cmdFixture(args[1:], stdout, stderr)
+	case "version", "--version":
+		fmt.Fprintln(stdout, "specgate", versionString())
+		return ExitConformant
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, topHelp)
+		return ExitConformant
+	default:
+		err = usagef("unknown command %q (want run, replay, models, fixture or version)", args[0])
+	}
+	if err == nil {
+		return ExitConformant
+	}
+	if errors.Is(err, errHelp) {
+		return ExitConformant
+	}
+	fmt.Fprintln(stderr, "specgate: "+strings.ReplaceAll(err.Error(), "\n", " "))
+	var ue *usageError
+	var ur *unreachableError
+	switch {
+	case errors.As(err, &ur):
+		return ExitUnreachable
+	case errors.As(err, &ue):
+		return ExitUsage
+	}
+	return ExitUsage
+}

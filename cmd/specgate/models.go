@@ -1,0 +1,64 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/specgate/specgate/models"
+)
+
+func cmdModels(args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("models", flag.ContinueOnError)
+	fs.SetOutput(stdout)
+	asJSON := fs.Bool("json", false, "print the models as JSON")
+	name := fs.String("model", "all", "only this model")
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), "Usage: specgate models [--json] [--model NAME]\n\nLists every model with its profiles, clauses (with sources) and the ambiguities each profile resolves.\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return errHelp
+		}
+		return usagef("models: %v", err)
+	}
+	var infos []models.Info
+	for _, m := range registry {
+		if *name == "all" || m.name == *name {
+			infos = append(infos, m.model.Info())
+		}
+	}
+	if len(infos) == 0 {
+		return usagef("models: unknown model %q (known: %s)", *name, strings.Join(modelNames(), ", "))
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(infos)
+	}
+	for _, inf := range infos {
+		fmt.Fprintf(stdout, "%s — %s\n  profiles: %s\n  cells: %d\n  clauses (%d):\n", inf.Name, inf.Title,
+			strings.Join(inf.Profiles, ", "), len(inf.Cells), len(inf.Clauses))
+		for _, c := range inf.Clauses {
+			fmt.Fprintf(stdout, "    %-48s %s\n", c.ID, c.Text)
+		}
+		fmt.Fprintf(stdout, "  ambiguities (%d):\n", len(inf.Ambiguities))
+		for _, a := range inf.Ambiguities {
+			fmt.Fprintf(stdout, "    %s  %s\n", a.ID, a.Summary)
+			for _, s := range a.Sides {
+				fmt.Fprintf(stdout, "        %-12s %s — %s\n", s.Name+":", s.Source, s.Text)
+			}
+			for _, p := range inf.Profiles {
+				if c, ok := a.Choice[p]; ok {
+					fmt.Fprintf(stdout, "        %-12s follows %s\n", p+":", c)
+				}
+			}
+		}
+		fmt.Fprintln(stdout)
+	}
+	return nil
+}

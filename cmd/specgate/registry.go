@@ -1,0 +1,97 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"io"
+	"strings"
+
+	"github.com/specgate/specgate/internal/coverage"
+	"github.com/specgate/specgate/internal/engine"
+	"github.com/specgate/specgate/internal/runner"
+	"github.com/specgate/specgate/internal/target"
+	"github.com/specgate/specgate/models"
+)
+
+// modelBinding ties a model to the target family that can run it.
+type modelBinding struct {
+	name   string
+	family string
+	model  engine.Model
+	open   func(ctx context.Context, spec target.Spec, rf *runFlags) (*bound, error)
+}
+
+// bound is a model's engine target on an opened SUT.
+type bound struct {
+	target   engine.Target
+	close    func()
+	coverage func() *coverage.Coverage
+}
+
+var registry = []modelBinding{
+	{name: "vdi", family: target.FamilyVDI, model: runner.VDIModel{}, open: openVDI},
+}
+
+func modelNames() []string {
+	var out []string
+	for _, m := range registry {
+		out = append(out, m.name)
+	}
+	return out
+}
+
+func modelInfo(name string) (models.Info, bool) {
+	for _, m := range registry {
+		if m.name == name {
+			return m.model.Info(), true
+		}
+	}
+	return models.Info{}, false
+}
+
+// selectModels resolves --model against the target's family.
+func selectModels(name string, spec target.Spec) ([]modelBinding, error) {
+	var out []modelBinding
+	for _, m := range registry {
+		if name != "all" && m.name != name {
+			continue
+		}
+		if spec.Family != "" && m.family != spec.Family {
+			if name != "all" {
+				return nil, usagef("model %q cannot run on target %q (a %s target)", name, spec.Raw, spec.Family)
+			}
+			continue
+		}
+		out = append(out, m)
+	}
+	if len(out) == 0 {
+		if name != "all" {
+			return nil, usagef("unknown model %q (known: %s)", name, strings.Join(modelNames(), ", "))
+		}
+		return nil, usagef("no model runs on target %q", spec.Raw)
+	}
+	return out, nil
+}
+
+func validAction(model string, a models.Action) error {
+	for _, m := range registry {
+		if m.name != model {
+			continue
+		}
+		for _, b := range m.model.Alphabet() {
+			if a == b {
+				return nil
+			}
+		}
+		return fmt.Errorf("action %s is not part of model %s", a, model)
+	}
+	return fmt.Errorf("unknown model %q", model)
+}
+
+func newLogger(w io.Writer, verbose bool) *slog.Logger {
+	if !verbose {
+		return slog.New(slog.DiscardHandler)
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelInfo}))
+}

@@ -1,0 +1,113 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/specgate/specgate/internal/engine"
+	"github.com/specgate/specgate/internal/failfile"
+	"github.com/specgate/specgate/internal/target"
+)
+
+const replayHelp = `Usage: specgate replay FILE [flags]
+
+Re-runs the action sequence stored in a failure file, step by step, against
+a target (default: the target recorded in the file) and reports whether the
+divergence reproduces. The sequence itself is stored, so a failure file stays
+valid when the generator changes.
+
+Exit status: 1 when a divergence reproduces (the same or another one),
+0 when the target conforms on the sequence, 2 on a bad file or flag,
+3 when the target is unreachable or crashed.
+
+Flags:
+`
+
+func cmdReplay(args []string, stdout, stderr io.Writer) (int, error) {
+	fs := flag.NewFlagSet("replay", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	tgt := fs.String("target", "", "target to replay against (default: the file's target)")
+	profile := fs.String("profile", "", "profile (default: the file's profile)")
+	callTimeout := fs.Duration("call-timeout", 5*time.Second, "deadline of every call to the SUT")
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), replayHelp)
+		fs.PrintDefaults()
+		fmt.Fprint(fs.Output(), "\n"+exitCodesHelp)
+	}
+	// Accept FILE before or after the flags.
+	var file string
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		file, args = args[0], args[1:]
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0, errHelp
+		}
+		return 0, usagef("replay: %v", err)
+	}
+	if file == "" && fs.NArg() > 0 {
+		file = fs.Arg(0)
+	} else if fs.NArg() > 0 {
+		return 0, usagef("replay: unexpected argument %q", fs.Arg(0))
+	}
+	if file == "" {
+		return 0, usagef("replay: missing failure file (usage: specgate replay FILE [--target T])")
+	}
+	ff, err := failfile.Read(file, validAction)
+	if err != nil {
+		return 0, usagef("replay: %v", err)
+	}
+	if *tgt == "" {
+		*tgt = ff.Target
+	}
+	if *profile == "" {
+		*profile = ff.Profile
+	}
+	spec, err := target.Parse(*tgt)
+	if err != nil {
+		return 0, usagef("replay: %v", err)
+	}
+	sel, err := selectModels(ff.Model, spec)
+	if err != nil {
+		return 0, err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	rf := &runFlags{profile: *profile, callTimeout: *callTimeout}
+	b, err := sel[0].open(ctx, spec, rf)
+	if err != nil {
+		return 0, err
+	}
+	defer b.close()
+	d, transcript, err := engine.Replay(ctx, b.target, ff.Sequence)
+	if err != nil {
+		return 0, &unreachableError{fmt.Errorf("replay: %w", err)}
+	}
+	fmt.Fprintf(stdout, "replaying %d steps of %s/%s against %s\n", len(ff.Sequence), ff.Model, *profile, spec.Raw)
+	if d == nil {
+		fmt.Fprintln(stdout, "PASS: the target conforms on this sequence")
+		return ExitConformant, nil
+	}
+	same := d.Signature() == ff.Divergence.Signature() && d.Step == ff.Divergence.Step
+	if same {
+		fmt.Fprintln(stdout, "REPRODUCED: "+d.Message())
+	} else {
+		fmt.Fprintln(stdout, "DIFFERENT divergence: "+d.Message())
+		fmt.Fprintln(stdout, "  recorded: "+ff.Divergence.Message())
+	}
+	for _, l := range transcript {
+		fmt.Fprintln(stdout, "  "+l)
+	}
+	if exitFor(d.Kind) == ExitUnreachable {
+		return ExitUnreachable, nil
+	}
+	return ExitDivergence, nil
+}
