@@ -1,0 +1,584 @@
+package ipam
+
+import (
+	"strings"
+
+	"github.com/specgate/specgate/models"
+)
+
+// Await says what the runner waits for after sending a Start.
+type Await uint8
+
+// Wait modes.
+const (
+	AwaitNothing  Await = iota
+	AwaitStart          // the start notification (or a Complete)
+	AwaitComplete       // the Complete callback
+)
+
+// Expect describes how the runner performs an action.
+type Expect struct {
+	Judgeable bool
+	Legal     bool
+	Cell      string
+	Await     Await
+	// Release lists the held slots whose Complete the runner waits for.
+	Release [NumSlots]bool
+}
+
+// Obs is what the runner observed during one step.
+type Obs struct {
+	Fault   bool // a SOAP fault answered the request
+	Value   bool // the boolean result of a query
+	Refused bool // the control endpoint refused the request
+	// CB holds the callbacks each session slot received during the step,
+	// in arrival order.
+	CB [NumSlots][]Callback
+	// Silent marks slots whose awaited callback did not arrive in time.
+	Silent [NumSlots]bool
+}
+
+// Div is a divergence found by the model.
+type Div struct {
+	Clause   string
+	Expected []string
+	Observed string
+}
+
+type branch struct {
+	reject bool
+	fail   uint8 // 0 success, 1 failure, 2 either (accepted sessions)
+	held   bool
+	clause string
+	next   World
+}
+
+func (m *Model) startBranches(w World, fam Family) []branch {
+	doc := m.Profile == Documented
+	if fam == Schema {
+		switch {
+		case !w.Has(Configured):
+			return []branch{{reject: true, clause: ClGate3, next: w}}
+		case w.Has(ConvInProgress):
+			return []branch{{reject: true, clause: ClSchemaStep1, next: w}}
+		case !w.Has(Required):
+			return []branch{{reject: true, clause: ClSchemaStep3, next: w.with(ConvInProgress, !doc)}} // IPAM-E5
+		}
+		if m.Hold {
+			return []branch{{held: true, clause: ClSchemaStep4, next: w | ConvInProgress}}
+		}
+		ok := branch{clause: ClSchemaStep5, next: w &^ (Required | ConvInProgress)}
+		bad := branch{fail: 1, clause: ClSchemaStep6, next: w &^ ConvInProgress}
+		if m.Control {
+			if m.FailNext[Schema] {
+				return []branch{bad}
+			}
+			return []branch{ok}
+		}
+		return []branch{ok, bad}
+	}
+	switch {
+	case w.Has(Configured) && w.Has(Required):
+		return []branch{{reject: true, clause: ClGate4, next: w}}
+	case w.Has(ProvInProgress):
+		return []branch{{reject: true, clause: ClProvStep1, next: w}}
+	}
+	if m.Hold {
+		return []branch{{held: true, clause: ClProvStart, next: w.with(ProvInProgress, doc)}} // IPAM-E4
+	}
+	ok := branch{clause: ClProvSuccess, next: (w | Configured) &^ ProvInProgress}
+	bad := branch{fail: 1, clause: ClProvFault, next: w &^ ProvInProgress}
+	switch {
+	case w.Has(Configured):
+		return []branch{ok} // nothing to set up
+	case m.Control && m.FailNext[Provision]:
+		return []branch{bad}
+	case m.Control:
+		return []branch{ok}
+	}
+	return []branch{ok, bad}
+}
+
+// initFault reports whether Initialize of fam faults in world w (3.1.4.2).
+func initFault(w World, fam Family) (bool, string) {
+	if fam == Schema && !w.Has(Configured) {
+		return true, ClGate3
+	}
+	if fam == Provision && w.Has(Configured) && w.Has(Required) {
+		return true, ClGate4
+	}
+	return false, ""
+}
+
+// queryResult is the expected answer of a query in world w.
+func queryResult(w World, op string) (fault bool, value bool, clause string) {
+	switch op {
+	case OpIsConfigured:
+		return false, w.Has(Configured), ClQueryConfig
+	case OpIsRequired:
+		if !w.Has(Configured) {
+			return true, false, ClGate3
+		}
+		return false, w.Has(Required), ClQueryRequired
+	default:
+		if !w.Has(Configured) {
+			return true, false, ClGate3
+		}
+		return false, w.Has(ConvInProgress), ClQueryProgress
+	}
+}
+
+// Expect says whether a can be judged now and how to run it.
+func (m *Model) Expect(a models.Action) (e Expect) {
+	e.Cell = m.W.Label() + "/" + a.Op
+	switch a.Op {
+	case OpInitSchema, OpInitProv:
+		if a.Idx < 0 || a.Idx >= NumSlots {
+			return
+		}
+		p := m.S[a.Idx].Phase
+		e.Judgeable = p == None || p == Completed // a second Initialize is unspecified
+		m.W.Each(func(w World) {
+			if f, _ := initFault(w, family(a.Op)); !f {
+				e.Legal = true
+			}
+		})
+	case OpStartSchema, OpStartProv:
+		if a.Idx < 0 || a.Idx >= NumSlots {
+			return
+		}
+		s := m.S[a.Idx]
+		// Start before Initialize, on another family's session, or twice is unspecified.
+		e.Judgeable = s.Phase == Initialized && s.Fam == family(a.Op)
+		e.Await = AwaitComplete
+		m.W.Each(func(w World) {
+			for _, b := range m.startBranches(w, family(a.Op)) {
+				if !b.reject {
+					e.Legal = true
+				}
+				if b.held {
+					e.Await = AwaitStart
+				}
+			}
+		})
+	case OpIsRequired, OpIsInProgress, OpIsConfigured:
+		e.Judgeable = true
+		m.W.Each(func(w World) {
+			if f, _, _ := queryResult(w, a.Op); !f {
+				e.Legal = true
+			}
+		})
+	case OpCtlRequired, OpCtlConfigured:
+		e.Judgeable, e.Legal = m.Control && (a.Arg == 0 || a.Arg == 1), true
+	case OpCtlFailNext:
+		e.Judgeable, e.Legal = m.Control && (a.Arg == 0 || a.Arg == 1) && !m.FailNext[a.Arg], true
+	case OpCtlHold:
+		e.Judgeable, e.Legal = m.Control && !m.Hold, true
+	case OpCtlRelease:
+		e.Judgeable, e.Legal = m.Control && m.Hold, true
+		for k := range m.S {
+			e.Release[k] = m.S[k].Phase == Held
+		}
+	}
+	return
+}
+
+// Judge reports whether a can be judged now and is expected to succeed.
+func (m *Model) Judge(a models.Action) (judgeable, legal bool) {
+	e := m.Expect(a)
+	return e.Judgeable, e.Judgeable && e.Legal
+}
+
+func (m *Model) cbClauses(f Family) (initC, progC, doneC, actionC string) {
+	if f == Schema {
+		return ClSchemaCBInit, ClSchemaCBProg, ClSchemaCBDone, ClSchemaAction
+	}
+	return ClProvCBInit, ClProvCBProg, ClProvCBDone, ClProvAction
+}
+
+func notifyName(f Family, k CBKind) string {
+	return Callback{Family: f, Kind: k}.String()
+}
+
+// feed runs one callback through the session's callback state machine.
+func (m *Model) feed(k int, cb Callback) *Div {
+	s := &m.S[k]
+	doc := m.Profile == Documented
+	initC, progC, doneC, actionC := m.cbClauses(s.Fam)
+	if s.Phase == None {
+		return &Div{Clause: ClUnknownSession, Expected: []string{"no callback (no session)"}, Observed: cb.String()}
+	}
+	if !cb.CallbackPrefix && !doc { // IPAM-E16
+		return &Div{Clause: actionC, Expected: []string{"Action with the callback port type prefix"}, Observed: cb.String() + " with the server port type prefix"}
+	}
+	kind := cb.Kind
+	if cb.Family != s.Fam {
+		e1 := !doc && s.Fam == Schema && cb.Family == Provision && cb.Kind == CBStart // IPAM-E1
+		if !e1 {
+			return &Div{Clause: actionC, Expected: []string{s.Fam.String() + " callbacks"}, Observed: cb.String()}
+		}
+	}
+	switch s.CB {
+	case CBInitialized:
+		switch {
+		case kind == CBStart:
+			s.CB, s.SawStart = CBInProgress, true
+		case kind == CBComplete && doc: // IPAM-E13
+			s.CB = CBCompleted
+		default:
+			exp := []string{notifyName(s.Fam, CBStart)}
+			if doc {
+				exp = append(exp, notifyName(s.Fam, CBComplete))
+			}
+			return &Div{Clause: initC, Expected: exp, Observed: cb.String()}
+		}
+	case CBInProgress:
+		switch kind {
+		case CBCheckpoint:
+		case CBComplete:
+			s.CB = CBCompleted
+		default:
+			return &Div{Clause: progC, Expected: []string{notifyName(s.Fam, CBCheckpoint), notifyName(s.Fam, CBComplete)}, Observed: cb.String()}
+		}
+	case CBCompleted:
+		return &Div{Clause: doneC, Expected: []string{"no further callback"}, Observed: cb.String()}
+	}
+	if kind == CBComplete {
+		s.lastExc = cb.Exception
+	}
+	return nil
+}
+
+// summary of one slot's step.
+type summary struct {
+	httpFault, any, sawStart, completed, exc, silent bool
+	seen                                        []string
+}
+
+func (b branch) matches(m *Model, sm summary) bool {
+	doc := m.Profile == Documented
+	if b.reject {
+		if sm.httpFault {
+			return !doc && !sm.any // IPAM-E3
+		}
+		return sm.completed && sm.exc && (sm.sawStart || doc) // IPAM-E6
+	}
+	if sm.httpFault {
+		return false
+	}
+	if b.held {
+		return !sm.completed && sm.sawStart
+	}
+	if !sm.completed || !(sm.sawStart || doc) {
+		return false
+	}
+	return b.fail == 2 || (b.fail == 1) == sm.exc
+}
+
+func (b branch) describe(m *Model, fam Family) string {
+	start := notifyName(fam, CBStart)
+	comp := "NotifyAsyncProvisionComplete"
+	if fam == Schema {
+		comp = "NotifyAsyncSchemaConversionComplete"
+	}
+	opt := ""
+	if m.Profile == Documented {
+		opt = "?"
+	}
+	switch {
+	case b.reject && m.Profile == Strict:
+		return "SOAP fault, or " + start + ", " + comp + "(exception) [" + b.clause + "]"
+	case b.reject:
+		return "(" + start + ")? " + comp + "(exception) [" + b.clause + "]"
+	case b.held:
+		return start + ", Checkpoint* and no Complete while held [" + b.clause + "]"
+	case b.fail == 1:
+		return "(" + start + ", Checkpoint*)" + opt + " " + comp + "(exception) [" + b.clause + "]"
+	}
+	return "(" + start + ", Checkpoint*)" + opt + " " + comp + "(exception=nil) [" + b.clause + "]"
+}
+
+// Observe judges what the runner observed for a, and advances the model.
+// It returns nil when the observation is allowed.
+func (m *Model) Observe(a models.Action, o *Obs) *Div {
+	// Callbacks first: every slot's callbacks through its state machine.
+	sums := [NumSlots]summary{}
+	for k := 0; k < NumSlots; k++ {
+		for _, cb := range o.CB[k] {
+			sums[k].any = true
+			sums[k].seen = append(sums[k].seen, cb.String())
+			if d := m.feed(k, cb); d != nil {
+				return d
+			}
+		}
+		s := m.S[k]
+		sums[k].sawStart, sums[k].completed, sums[k].exc, sums[k].silent = s.SawStart, s.CB == CBCompleted, s.lastExc, o.Silent[k]
+		// A held session must not complete before release.
+		if s.Phase == Held && s.CB == CBCompleted && a.Op != OpCtlRelease {
+			return &Div{Clause: ClHold, Expected: []string{"no Complete while held"}, Observed: strings.Join(sums[k].seen, ", ")}
+		}
+	}
+	switch a.Op {
+	case OpInitSchema, OpInitProv:
+		return m.observeInit(a, o)
+	case OpStartSchema, OpStartProv:
+		sums[a.Idx].httpFault = o.Fault
+		return m.observeStart(a, sums[a.Idx])
+	case OpIsRequired, OpIsInProgress, OpIsConfigured:
+		return m.observeQuery(a, o)
+	case OpCtlRelease:
+		return m.observeRelease(sums)
+	}
+	m.applyControl(a)
+	return nil
+}
+
+func (m *Model) observeInit(a models.Action, o *Obs) *Div {
+	fam := family(a.Op)
+	var keep Worlds
+	var exp []string
+	clause := ClInitSchema
+	if fam == Provision {
+		clause = ClInitProv
+	}
+	first := ""
+	m.W.Each(func(w World) {
+		f, cl := initFault(w, fam)
+		if f == o.Fault {
+			keep |= one(w)
+		}
+		d := "response"
+		if f {
+			d = "SOAP fault [" + cl + "]"
+		} else {
+			cl = clause
+		}
+		if first == "" {
+			first = cl
+		}
+		exp = appendUnique(exp, d)
+	})
+	if keep == 0 {
+		obs := "response"
+		if o.Fault {
+			obs = "SOAP fault"
+		}
+		return &Div{Clause: first, Expected: exp, Observed: obs}
+	}
+	m.W = keep
+	s := &m.S[a.Idx]
+	if o.Fault {
+		*s = Session{Fam: fam, Phase: None}
+		return nil
+	}
+	*s = Session{Fam: fam, Phase: Initialized}
+	return nil
+}
+
+func (m *Model) observeQuery(a models.Action, o *Obs) *Div {
+	var keep Worlds
+	var exp []string
+	first := ""
+	m.W.Each(func(w World) {
+		f, v, cl := queryResult(w, a.Op)
+		if f == o.Fault && (f || v == o.Value) {
+			keep |= one(w)
+		}
+		if first == "" {
+			first = cl
+		}
+		d := "SOAP fault [" + cl + "]"
+		if !f {
+			d = boolStr(v) + " [" + cl + "]"
+		}
+		exp = appendUnique(exp, d)
+	})
+	if keep == 0 {
+		obs := boolStr(o.Value)
+		if o.Fault {
+			obs = "SOAP fault"
+		}
+		return &Div{Clause: first, Expected: exp, Observed: obs}
+	}
+	m.W = keep
+	return nil
+}
+
+func (m *Model) observeStart(a models.Action, sm summary) *Div {
+	fam := family(a.Op)
+	s := &m.S[a.Idx]
+	var next Worlds
+	var exp []string
+	first := ""
+	held, heldFail := false, false
+	m.W.Each(func(w World) {
+		for _, b := range m.startBranches(w, fam) {
+			if first == "" {
+				first = b.clause
+			}
+			exp = appendUnique(exp, b.describe(m, fam))
+			if b.matches(m, sm) {
+				next |= one(b.next)
+				if b.held {
+					held, heldFail = true, m.FailNext[fam]
+					s.heldConfigured = w.Has(Configured)
+				}
+			}
+		}
+	})
+	if next == 0 {
+		obs := strings.Join(sm.seen, ", ")
+		switch {
+		case sm.httpFault:
+			obs = "SOAP fault answering the one-way Start"
+			if sm.any {
+				obs += ", then " + strings.Join(sm.seen, ", ")
+			}
+		case obs == "":
+			obs = "no callback"
+		}
+		clause := first
+		if sm.silent && !sm.completed {
+			clause = ClQuiescence
+			obs += " and silence past the deadline"
+		}
+		if sm.httpFault && m.Profile == Documented {
+			if fam == Schema {
+				clause = ClSchemaFault
+			} else {
+				clause = ClProvDelivery
+			}
+		}
+		return &Div{Clause: clause, Expected: exp, Observed: obs}
+	}
+	m.W = next
+	if held {
+		s.Phase, s.Fail = Held, heldFail
+		m.FailNext[fam] = false
+		return nil
+	}
+	if !sm.httpFault {
+		m.FailNext[fam] = false
+	}
+	s.Phase = Completed
+	return nil
+}
+
+func (m *Model) observeRelease(sums [NumSlots]summary) *Div {
+	m.Hold = false
+	for k := 0; k < NumSlots; k++ {
+		s := &m.S[k]
+		if s.Phase != Held {
+			continue
+		}
+		sm := sums[k]
+		comp := "NotifyAsyncProvisionComplete"
+		clOK, clBad := ClProvSuccess, ClProvFault
+		if s.Fam == Schema {
+			comp, clOK, clBad = "NotifyAsyncSchemaConversionComplete", ClSchemaStep5, ClSchemaStep6
+		}
+		want, cl := comp+"(exception=nil)", clOK
+		if s.Fail {
+			want, cl = comp+"(exception)", clBad
+		}
+		if !sm.completed {
+			obs := strings.Join(sm.seen, ", ")
+			if obs == "" {
+				obs = "no callback"
+			}
+			return &Div{Clause: ClQuiescence, Expected: []string{want + " [" + cl + "]"}, Observed: obs + " and silence past the deadline"}
+		}
+		if sm.exc != s.Fail {
+			return &Div{Clause: cl, Expected: []string{want}, Observed: strings.Join(sm.seen, ", ")}
+		}
+		var next Worlds
+		m.W.Each(func(w World) { next |= one(complete(w, s.Fam, s.Fail)) })
+		m.W = next
+		s.Phase = Completed
+	}
+	return nil
+}
+
+func complete(w World, fam Family, fail bool) World {
+	switch {
+	case fam == Schema && fail:
+		return w &^ ConvInProgress
+	case fam == Schema:
+		return w &^ (Required | ConvInProgress)
+	case fail:
+		return w &^ ProvInProgress
+	}
+	return (w | Configured) &^ ProvInProgress
+}
+
+func (m *Model) applyControl(a models.Action) {
+	var next Worlds
+	switch a.Op {
+	case OpCtlRequired:
+		m.W.Each(func(w World) { next |= one(w.with(Required, a.Arg == 1)) })
+		m.W = next
+	case OpCtlConfigured:
+		m.W.Each(func(w World) { next |= one(w.with(Configured, a.Arg == 1)) })
+		m.W = next
+	case OpCtlFailNext:
+		m.FailNext[a.Arg] = true
+	case OpCtlHold:
+		m.Hold = true
+	}
+}
+
+// Assume advances the model as if the server behaved like the first
+// allowed outcome; generators use it.
+func (m *Model) Assume(a models.Action) {
+	w, _ := m.firstWorld()
+	o := &Obs{}
+	switch a.Op {
+	case OpInitSchema, OpInitProv:
+		o.Fault, _ = initFault(w, family(a.Op))
+	case OpIsRequired, OpIsInProgress, OpIsConfigured:
+		o.Fault, o.Value, _ = queryResult(w, a.Op)
+	case OpStartSchema, OpStartProv:
+		fam := family(a.Op)
+		b := m.startBranches(w, fam)[0]
+		cbs := []Callback{{Family: fam, Kind: CBStart, CallbackPrefix: true}}
+		if !b.held {
+			cbs = append(cbs, Callback{Family: fam, Kind: CBComplete, CallbackPrefix: true, Exception: b.reject || b.fail == 1})
+		}
+		o.CB[a.Idx] = cbs
+	case OpCtlRelease:
+		for k := range m.S {
+			if m.S[k].Phase == Held {
+				o.CB[k] = []Callback{{Family: m.S[k].Fam, Kind: CBComplete, CallbackPrefix: true, Exception: m.S[k].Fail}}
+			}
+		}
+	}
+	_ = m.Observe(a, o)
+}
+
+func (m *Model) firstWorld() (World, bool) {
+	for w := World(0); w < numWorlds; w++ {
+		if m.W.Has(w) {
+			return w, true
+		}
+	}
+	return 0, false
+}
+
+// Reset returns the model to its initial state.
+func (m *Model) Reset() { *m = *New(m.Profile, m.Control) }
+
+func boolStr(v bool) string {
+	if v {
+		return "true"
+	}
+	return "false"
+}
+
+func appendUnique(xs []string, x string) []string {
+	for _, y := range xs {
+		if y == x {
+			return xs
+		}
+	}
+	return append(xs, x)
+}
