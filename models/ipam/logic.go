@@ -410,7 +410,7 @@ func (m *Model) observeStart(a models.Action, sm summary) *Div {
 	var next Worlds
 	var exp []string
 	first := ""
-	held, heldFail := false, false
+	held, heldFail, accepted := false, false, false
 	m.W.Each(func(w World) {
 		for _, b := range m.startBranches(w, fam) {
 			if first == "" {
@@ -419,6 +419,7 @@ func (m *Model) observeStart(a models.Action, sm summary) *Div {
 			exp = appendUnique(exp, b.describe(m, fam))
 			if b.matches(m, sm) {
 				next |= one(b.next)
+				accepted = accepted || !b.reject
 				if b.held {
 					held, heldFail = true, m.FailNext[fam]
 					s.heldConfigured = w.Has(Configured)
@@ -457,8 +458,8 @@ func (m *Model) observeStart(a models.Action, sm summary) *Div {
 		m.FailNext[fam] = false
 		return nil
 	}
-	if !sm.httpFault {
-		m.FailNext[fam] = false
+	if accepted {
+		m.FailNext[fam] = false // consumed by the session that reached step 4
 	}
 	s.Phase = Completed
 	return nil
