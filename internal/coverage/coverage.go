@@ -94,6 +94,12 @@ func (l *Local) Hit(i int, clause string) {
 	l.clauses[clause]++
 }
 
+// Cell counts cell index i.
+func (l *Local) Cell(i int) { l.cells[i]++ }
+
+// Clause counts clause id.
+func (l *Local) Clause(id string) { l.clauses[id]++ }
+
 // Flush merges l into c and clears l.
 func (c *Counter) Flush(l *Local) {
 	c.mu.Lock()

@@ -153,6 +153,9 @@ func (e *Engine) execute(ctx context.Context, name string, seq []models.Action, 
 			return d, steps, nil
 		}
 	}
+	if f, ok := s.(Finisher); ok {
+		return f.Finish(ctx, len(seq)), steps, nil
+	}
 	return nil, steps, nil
 }
 
@@ -167,6 +170,11 @@ func Replay(ctx context.Context, t Target, seq []models.Action) (*Divergence, []
 	defer s.Close(ctx)
 	for i, a := range seq {
 		if d, _ := s.Step(ctx, i, a); d != nil {
+			return d, s.Transcript(), nil
+		}
+	}
+	if f, ok := s.(Finisher); ok {
+		if d := f.Finish(ctx, len(seq)); d != nil {
 			return d, s.Transcript(), nil
 		}
 	}

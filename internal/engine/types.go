@@ -122,6 +122,12 @@ type Session interface {
 	Close(ctx context.Context)
 }
 
+// Finisher is implemented by sessions that check something after the last
+// step, such as callbacks that arrive late (a duplicate Complete).
+type Finisher interface {
+	Finish(ctx context.Context, steps int) *Divergence
+}
+
 // Target opens sessions on one SUT for one model and profile.
 type Target interface {
 	// NewSession opens a session; record says whether its steps count

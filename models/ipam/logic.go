@@ -220,6 +220,7 @@ func (m *Model) feed(k int, cb Callback) *Div {
 	}
 	switch s.CB {
 	case CBInitialized:
+		m.Exercised = append(m.Exercised, initC)
 		switch {
 		case kind == CBStart:
 			s.CB, s.SawStart = CBInProgress, true
@@ -233,6 +234,7 @@ func (m *Model) feed(k int, cb Callback) *Div {
 			return &Div{Clause: initC, Expected: exp, Observed: cb.String()}
 		}
 	case CBInProgress:
+		m.Exercised = append(m.Exercised, progC)
 		switch kind {
 		case CBCheckpoint:
 		case CBComplete:
@@ -301,6 +303,7 @@ func (b branch) describe(m *Model, fam Family) string {
 // Observe judges what the runner observed for a, and advances the model.
 // It returns nil when the observation is allowed.
 func (m *Model) Observe(a models.Action, o *Obs) *Div {
+	m.Exercised = m.Exercised[:0]
 	// Callbacks first: every slot's callbacks through its state machine.
 	sums := [NumSlots]summary{}
 	for k := 0; k < NumSlots; k++ {
@@ -366,6 +369,7 @@ func (m *Model) observeInit(a models.Action, o *Obs) *Div {
 		return &Div{Clause: first, Expected: exp, Observed: obs}
 	}
 	m.W = keep
+	m.Exercised = append(m.Exercised, first)
 	s := &m.S[a.Idx]
 	if o.Fault {
 		*s = Session{Fam: fam, Phase: None}
@@ -401,6 +405,7 @@ func (m *Model) observeQuery(a models.Action, o *Obs) *Div {
 		return &Div{Clause: first, Expected: exp, Observed: obs}
 	}
 	m.W = keep
+	m.Exercised = append(m.Exercised, first)
 	return nil
 }
 
@@ -420,6 +425,7 @@ func (m *Model) observeStart(a models.Action, sm summary) *Div {
 			if b.matches(m, sm) {
 				next |= one(b.next)
 				accepted = accepted || !b.reject
+				m.Exercised = appendUnique(m.Exercised, b.clause)
 				if b.held {
 					held, heldFail = true, m.FailNext[fam]
 					s.heldConfigured = w.Has(Configured)
@@ -493,6 +499,7 @@ func (m *Model) observeRelease(sums [NumSlots]summary) *Div {
 			return &Div{Clause: cl, Expected: []string{want}, Observed: strings.Join(sm.seen, ", ")}
 		}
 		var next Worlds
+		m.Exercised = append(m.Exercised, cl)
 		m.W.Each(func(w World) { next |= one(complete(w, s.Fam, s.Fail)) })
 		m.W = next
 		s.Phase = Completed

@@ -162,6 +162,8 @@ type Model struct {
 	S        [NumSlots]Session
 	Hold     bool
 	FailNext [2]bool
+	// Exercised lists the clauses the last Observe exercised (for coverage).
+	Exercised []string
 }
 
 // New returns the model of a server: with control, freshly reset to

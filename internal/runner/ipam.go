@@ -1,0 +1,535 @@
+package runner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/specgate/specgate/internal/coverage"
+	"github.com/specgate/specgate/internal/engine"
+	"github.com/specgate/specgate/internal/soap"
+	"github.com/specgate/specgate/models"
+	"github.com/specgate/specgate/models/ipam"
+)
+
+// IPAMModel is the generation side of the IPAM model; Control says whether
+// the target has a vendor control endpoint (which adds the ctl.* actions).
+type IPAMModel struct{ Control bool }
+
+// Info describes the model.
+func (IPAMModel) Info() models.Info { return ipam.Info() }
+
+// Alphabet returns the model's actions.
+func (m IPAMModel) Alphabet() []models.Action { return ipam.Alphabet(m.Control) }
+
+// NewWalker returns a model walker for a profile.
+func (m IPAMModel) NewWalker(profile string) (engine.Walker, error) {
+	p, err := ipam.ParseProfile(profile)
+	if err != nil {
+		return nil, err
+	}
+	return ipam.New(p, m.Control), nil
+}
+
+// Weight favours sessions over control changes.
+func (IPAMModel) Weight(a models.Action) int {
+	switch a.Op {
+	case ipam.OpInitSchema, ipam.OpStartSchema, ipam.OpInitProv, ipam.OpStartProv, ipam.OpCtlRelease:
+		return 4
+	case ipam.OpIsRequired, ipam.OpIsInProgress, ipam.OpIsConfigured, ipam.OpCtlHold:
+		return 2
+	}
+	return 1
+}
+
+// IPAMConfig configures an IPAM target.
+type IPAMConfig struct {
+	Profile string
+	// URL is the SOAP endpoint (one URL for every port type).
+	URL string
+	// Control is the vendor control endpoint, "" when there is none.
+	Control string
+	// Client makes the SOAP calls; its Timeout is the per-call deadline.
+	Client *soap.Client
+	// Host receives the callbacks.
+	Host *soap.CallbackHost
+	// Quiescence bounds the wait for an awaited callback.
+	Quiescence time.Duration
+	// Settle is how long a session waits after its last step for late
+	// callbacks (a duplicate Complete).
+	Settle time.Duration
+	// Checkpoints asks the server (through the control endpoint) for this
+	// many checkpoints per operation.
+	Checkpoints int
+}
+
+// IPAMTarget runs IPAM sessions on one management server. The ADM is
+// global to the server, so sessions on one target run one at a time.
+type IPAMTarget struct {
+	cfg     IPAMConfig
+	profile ipam.Profile
+	ctl     *soap.Control
+	cov     *coverage.Counter
+	mu      sync.Mutex
+}
+
+// NewIPAMTarget prepares a target.
+func NewIPAMTarget(cfg IPAMConfig) (*IPAMTarget, error) {
+	p, err := ipam.ParseProfile(cfg.Profile)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Quiescence <= 0 {
+		cfg.Quiescence = 5 * time.Second
+	}
+	if cfg.Settle <= 0 {
+		cfg.Settle = 30 * time.Millisecond
+	}
+	t := &IPAMTarget{cfg: cfg, profile: p, cov: coverage.NewCounter(ipam.Cells())}
+	if cfg.Control != "" {
+		t.ctl = &soap.Control{URL: strings.TrimSuffix(cfg.Control, "/")}
+	}
+	return t, nil
+}
+
+// Coverage returns the coverage counted so far.
+func (t *IPAMTarget) Coverage() *coverage.Coverage {
+	inf := ipam.Info()
+	ids := make([]string, len(inf.Clauses))
+	for i, c := range inf.Clauses {
+		ids[i] = c.ID
+	}
+	c := coverage.New(inf.Name, inf.Cells, ids)
+	t.cov.Into(c)
+	return c
+}
+
+type slot struct {
+	id, url string
+	seen    int // events already observed
+}
+
+type ipamSession struct {
+	t       *IPAMTarget
+	m       *ipam.Model
+	slots   [ipam.NumSlots]slot
+	retired []slot
+	stray   int
+	cov     *coverage.Local
+	lines   []string
+	cellIdx map[string]int
+}
+
+// NewSession resets the server (with control) and opens a session.
+func (t *IPAMTarget) NewSession(ctx context.Context, name string, record bool) (engine.Session, error) {
+	t.mu.Lock()
+	s := &ipamSession{t: t, m: ipam.New(t.profile, t.ctl != nil), stray: len(t.cfg.Host.Stray())}
+	if t.ctl != nil {
+		if err := t.ctl.Reset(ctx); err != nil {
+			t.mu.Unlock()
+			return nil, fmt.Errorf("control reset: %w", err)
+		}
+		adm := soap.ADM{IpamConfigured: soap.Bool(true), SchemaConversionRequired: soap.Bool(true),
+			Checkpoints: soap.Int(t.cfg.Checkpoints), Hold: soap.Bool(false)}
+		if err := t.ctl.Set(ctx, adm); err != nil {
+			t.mu.Unlock()
+			return nil, fmt.Errorf("control set: %w", err)
+		}
+	}
+	if record {
+		s.cov = t.cov.NewLocal()
+		s.cellIdx = cellIndex()
+	}
+	return s, nil
+}
+
+var (
+	cellIdxOnce sync.Once
+	cellIdxMap  map[string]int
+)
+
+func cellIndex() map[string]int {
+	cellIdxOnce.Do(func() {
+		cellIdxMap = map[string]int{}
+		for i, c := range ipam.Cells() {
+			cellIdxMap[c] = i
+		}
+	})
+	return cellIdxMap
+}
+
+func (s *ipamSession) logf(format string, args ...any) {
+	if len(s.lines) < 200 {
+		s.lines = append(s.lines, fmt.Sprintf(format, args...))
+	}
+}
+
+func (s *ipamSession) logEnv(dir string, raw []byte) {
+	if len(raw) > 4096 {
+		raw = append(raw[:4096:4096], "…"...)
+	}
+	s.logf("%s %s", dir, raw)
+}
+
+// Step performs one action on the server and judges what happened.
+func (s *ipamSession) Step(ctx context.Context, i int, a models.Action) (*engine.Divergence, bool) {
+	e := s.m.Expect(a)
+	if !e.Judgeable {
+		return nil, false
+	}
+	s.lines = s.lines[:0]
+	var obs ipam.Obs
+	if d := s.perform(ctx, i, a, &e, &obs); d != nil {
+		return d, true
+	}
+	if d := s.drain(i, a, &e, &obs); d != nil {
+		return d, true
+	}
+	if d := s.m.Observe(a, &obs); d != nil {
+		return &engine.Divergence{Kind: engine.KindDivergence, Clause: d.Clause, Cell: e.Cell, Step: i,
+			Action: a.String(), Expected: d.Expected, Observed: d.Observed}, true
+	}
+	if s.cov != nil {
+		if idx, ok := s.cellIdx[e.Cell]; ok {
+			s.cov.Cell(idx)
+		}
+		for _, c := range s.m.Exercised {
+			s.cov.Clause(c)
+		}
+	}
+	return nil, true
+}
+
+func (s *ipamSession) fault(i int, a models.Action, e *ipam.Expect, clause string, err error) *engine.Divergence {
+	kind := engine.KindCrash
+	detail := err.Error()
+	var ne interface{ Timeout() bool }
+	switch {
+	case errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()):
+		kind, detail = engine.KindHang, "no HTTP response before the call deadline"
+	case errors.Is(err, soap.ErrEmptyResponse) || errors.Is(err, soap.ErrUnexpectedStatus) || isParseError(err):
+		kind = engine.KindMalformed
+	case strings.Contains(detail, "connection refused"):
+		kind, detail = engine.KindUnreachable, "connection refused"
+	default:
+		detail = stableError(err)
+	}
+	return &engine.Divergence{Kind: kind, Clause: clause, Cell: e.Cell, Step: i, Action: a.String(),
+		Expected: []string{"a SOAP 1.2 response"}, Observed: kind, Detail: detail}
+}
+
+func isParseError(err error) bool {
+	for _, e := range []error{soap.ErrNotXML, soap.ErrSOAP11, soap.ErrNotEnvelope, soap.ErrNoBody,
+		soap.ErrMultipleBodyChildren, soap.ErrTooDeep, soap.ErrTooLarge, soap.ErrTrailingData, soap.ErrMalformed} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
+}
+
+// stableError strips the run-specific parts (addresses) of a transport error.
+func stableError(err error) string {
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "EOF"):
+		return "connection closed before a complete response"
+	case strings.Contains(msg, "connection reset"):
+		return "connection reset by the server"
+	}
+	if i := strings.LastIndex(msg, ": "); i >= 0 {
+		return msg[i+2:]
+	}
+	return msg
+}
+
+var initActions = map[string]struct{ req, resp string }{
+	ipam.OpInitSchema: {soap.ActionInitializeAsyncSchemaConversion, soap.ActionInitializeAsyncSchemaConversionResponse},
+	ipam.OpInitProv:   {soap.ActionInitializeAsyncProvisioning, soap.ActionInitializeAsyncProvisioningResponse},
+}
+
+var queryActions = map[string]string{
+	ipam.OpIsRequired:   soap.ActionIsSchemaConversionRequired,
+	ipam.OpIsInProgress: soap.ActionIsSchemaConversionInProgress,
+	ipam.OpIsConfigured: soap.ActionIsIpamConfigured,
+}
+
+func (s *ipamSession) call(ctx context.Context, env *soap.Envelope, oneWay bool) (*soap.Response, error) {
+	raw := env.Marshal()
+	s.logEnv("->", raw)
+	var resp *soap.Response
+	var err error
+	if oneWay {
+		resp, err = s.t.cfg.Client.Send(ctx, s.t.cfg.URL, env)
+	} else {
+		resp, err = s.t.cfg.Client.Call(ctx, s.t.cfg.URL, env)
+	}
+	if resp != nil {
+		if len(resp.Raw) > 0 {
+			s.logEnv(fmt.Sprintf("<- %d", resp.Status), resp.Raw)
+		} else {
+			s.logf("<- %d (empty body)", resp.Status)
+		}
+	}
+	if err != nil {
+		s.logf("<- error: %v", err)
+	}
+	return resp, err
+}
+
+func (s *ipamSession) perform(ctx context.Context, i int, a models.Action, e *ipam.Expect, obs *ipam.Obs) *engine.Divergence {
+	switch a.Op {
+	case ipam.OpInitSchema, ipam.OpInitProv:
+		sl := &s.slots[a.Idx]
+		if sl.id != "" {
+			s.retired = append(s.retired, *sl)
+		}
+		id, url := s.t.cfg.Host.NewSession()
+		*sl = slot{id: id, url: url}
+		acts := initActions[a.Op]
+		var body []byte
+		if a.Op == ipam.OpInitSchema {
+			body = soap.InitializeAsyncSchemaConversionBody(nil)
+		} else {
+			body = soap.InitializeAsyncProvisioningBody(nil)
+		}
+		resp, err := s.call(ctx, soap.NewRequest(acts.req, s.t.cfg.URL, url, body), false)
+		if err != nil && (resp == nil || resp.Fault == nil) {
+			clause := ipam.ClInitSchema
+			if a.Op == ipam.OpInitProv {
+				clause = ipam.ClInitProv
+			}
+			return s.fault(i, a, e, clause, err)
+		}
+		obs.Fault = resp.Fault != nil
+		if !obs.Fault && resp.Envelope.Header.Action != acts.resp {
+			return &engine.Divergence{Kind: engine.KindDivergence, Clause: ipam.ClInitSchema, Cell: e.Cell, Step: i,
+				Action: a.String(), Expected: []string{"Action " + acts.resp}, Observed: "Action " + resp.Envelope.Header.Action}
+		}
+	case ipam.OpStartSchema, ipam.OpStartProv:
+		sl := s.slots[a.Idx]
+		action, body := soap.ActionStartAsyncSchemaConversion, soap.StartAsyncSchemaConversionBody()
+		clause := ipam.ClSchemaStart
+		if a.Op == ipam.OpStartProv {
+			action, body, clause = soap.ActionStartAsyncProvisioning, soap.StartAsyncProvisioningBody(), ipam.ClProvStart
+		}
+		resp, err := s.call(ctx, soap.NewRequest(action, s.t.cfg.URL, sl.url, body), true)
+		if err != nil && (resp == nil || resp.Fault == nil) {
+			return s.fault(i, a, e, clause, err)
+		}
+		obs.Fault = resp.Fault != nil
+		if !obs.Fault {
+			obs.Silent[a.Idx] = !s.await(ctx, sl, e.Await)
+		}
+	case ipam.OpIsRequired, ipam.OpIsInProgress, ipam.OpIsConfigured:
+		action := queryActions[a.Op]
+		var body []byte
+		clause := ipam.ClQueryConfig
+		switch a.Op {
+		case ipam.OpIsRequired:
+			body, clause = soap.IsSchemaConversionRequiredBody(), ipam.ClQueryRequired
+		case ipam.OpIsInProgress:
+			body, clause = soap.IsSchemaConversionInProgressBody(), ipam.ClQueryProgress
+		default:
+			body = soap.IsIpamConfiguredBody()
+		}
+		resp, err := s.call(ctx, soap.NewRequest(action, s.t.cfg.URL, soap.WSAAnonymous, body), false)
+		if err != nil && (resp == nil || resp.Fault == nil) {
+			return s.fault(i, a, e, clause, err)
+		}
+		if resp.Fault != nil {
+			obs.Fault = true
+			break
+		}
+		v, perr := soap.ParseBoolResponse(resp.Envelope, a.Op+"Result")
+		if perr != nil {
+			return &engine.Divergence{Kind: engine.KindMalformed, Clause: clause, Cell: e.Cell, Step: i,
+				Action: a.String(), Expected: []string{a.Op + "Response with a boolean result"}, Observed: "malformed", Detail: stableError(perr)}
+		}
+		obs.Value = v
+	default:
+		if d := s.control(ctx, i, a, e, obs); d != nil {
+			return d
+		}
+	}
+	return nil
+}
+
+func (s *ipamSession) control(ctx context.Context, i int, a models.Action, e *ipam.Expect, obs *ipam.Obs) *engine.Divergence {
+	var adm soap.ADM
+	v := a.Arg == 1
+	switch a.Op {
+	case ipam.OpCtlRequired:
+		adm.SchemaConversionRequired = soap.Bool(v)
+	case ipam.OpCtlConfigured:
+		adm.IpamConfigured = soap.Bool(v)
+	case ipam.OpCtlFailNext:
+		if ipam.Family(a.Arg) == ipam.Schema {
+			adm.NextConversionFails = soap.Bool(true)
+		} else {
+			adm.NextProvisioningFails = soap.Bool(true)
+		}
+	case ipam.OpCtlHold:
+		adm.Hold = soap.Bool(true)
+	case ipam.OpCtlRelease:
+		adm.Hold = soap.Bool(false)
+	}
+	s.logf("-> control %s", a)
+	if err := s.t.ctl.Set(ctx, adm); err != nil {
+		d := s.fault(i, a, e, ipam.ClHold, err)
+		d.Expected = []string{"204 from the control endpoint"}
+		return d
+	}
+	if a.Op == ipam.OpCtlRelease {
+		for k, held := range e.Release {
+			if held {
+				obs.Silent[k] = !s.await(ctx, s.slots[k], ipam.AwaitComplete)
+			}
+		}
+	}
+	return nil
+}
+
+// await waits for the awaited callback on a session and reports whether
+// it arrived before the quiescence deadline.
+func (s *ipamSession) await(ctx context.Context, sl slot, mode ipam.Await) bool {
+	ctx, cancel := context.WithTimeout(ctx, s.t.cfg.Quiescence)
+	defer cancel()
+	_, err := s.t.cfg.Host.Wait(ctx, sl.id, func(evs []soap.Event) bool {
+		for _, ev := range evs[sl.seen:] {
+			if ev.Kind != soap.EventCallback {
+				return true // a malformed callback ends the wait; drain reports it
+			}
+			info, ok := soap.ClassifyCallback(ev.Envelope.Header.Action)
+			if !ok {
+				return true
+			}
+			if info.Kind == soap.KindComplete || (mode == ipam.AwaitStart && info.Kind == soap.KindStart) {
+				return true
+			}
+		}
+		return false
+	})
+	return err == nil
+}
+
+// drain converts the callbacks received since the last step into model
+// observations, and reports callbacks the model cannot even represent.
+func (s *ipamSession) drain(i int, a models.Action, e *ipam.Expect, obs *ipam.Obs) *engine.Divergence {
+	div := func(clause, expected, observed string) *engine.Divergence {
+		return &engine.Divergence{Kind: engine.KindDivergence, Clause: clause, Cell: e.Cell, Step: i,
+			Action: a.String(), Expected: []string{expected}, Observed: observed}
+	}
+	host := s.t.cfg.Host
+	if stray := host.Stray(); len(stray) > s.stray {
+		ev := stray[s.stray]
+		s.stray = len(stray)
+		s.logEnv("<= stray callback", ev.Raw)
+		return div(ipam.ClUnknownSession, "callbacks only on the sessions the client initialized", "a callback to an unknown session path")
+	}
+	for r := range s.retired {
+		sl := &s.retired[r]
+		if evs := host.Events(sl.id); len(evs) > sl.seen {
+			ev := evs[sl.seen]
+			sl.seen = len(evs)
+			s.logEnv("<= late callback", ev.Raw)
+			return div(ipam.ClSchemaCBDone, "no callback on a finished session", "a callback on a session that already ended")
+		}
+	}
+	for k := range s.slots {
+		sl := &s.slots[k]
+		if sl.id == "" {
+			continue
+		}
+		evs := host.Events(sl.id)
+		for _, ev := range evs[sl.seen:] {
+			s.logEnv(fmt.Sprintf("<= callback on session %d", k), ev.Raw)
+			if ev.Kind != soap.EventCallback {
+				return div(ipam.ClMalformed, "a SOAP 1.2 callback envelope", string(ev.Kind)+": "+firstLine(ev.Err))
+			}
+			cb, err := soap.ParseCallbackBody(ev.Envelope)
+			if err != nil {
+				clause := ipam.ClSchemaAction
+				if s.m.S[k].Fam == ipam.Provision {
+					clause = ipam.ClProvAction
+				}
+				return div(clause, "a callback Action of the IPAM callback port types with its body element", firstLine(stableError(err)))
+			}
+			c := ipam.Callback{Family: ipam.Schema, CallbackPrefix: cb.Info.Prefix == soap.PrefixCallbackPort,
+				Exception: cb.Faulted()}
+			if cb.Info.Family == soap.FamilyProvision {
+				c.Family = ipam.Provision
+			}
+			switch cb.Info.Kind {
+			case soap.KindStart:
+				c.Kind = ipam.CBStart
+			case soap.KindCheckpoint:
+				c.Kind = ipam.CBCheckpoint
+			default:
+				c.Kind = ipam.CBComplete
+			}
+			if cb.Exception != nil {
+				c.ExceptionID = cb.Exception.ExceptionID
+			}
+			obs.CB[k] = append(obs.CB[k], c)
+		}
+		sl.seen = len(evs)
+	}
+	return nil
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+// Finish waits for late callbacks (a duplicate Complete, a checkpoint after
+// Complete) and judges them.
+func (s *ipamSession) Finish(ctx context.Context, steps int) *engine.Divergence {
+	started := false
+	for _, sl := range s.m.S {
+		started = started || sl.Phase == ipam.Held || sl.Phase == ipam.Completed
+	}
+	if !started {
+		return nil
+	}
+	select {
+	case <-time.After(s.t.cfg.Settle):
+	case <-ctx.Done():
+		return nil
+	}
+	a := models.Action{Op: "settle", Idx: -1}
+	e := ipam.Expect{Cell: "settle"}
+	s.lines = s.lines[:0]
+	var obs ipam.Obs
+	if d := s.drain(steps, a, &e, &obs); d != nil {
+		return d
+	}
+	if d := s.m.Observe(a, &obs); d != nil {
+		return &engine.Divergence{Kind: engine.KindDivergence, Clause: d.Clause, Cell: "settle", Step: steps,
+			Action: "settle()", Expected: d.Expected, Observed: d.Observed}
+	}
+	return nil
+}
+
+// Transcript returns the wire lines of the last step.
+func (s *ipamSession) Transcript() []string { return append([]string(nil), s.lines...) }
+
+// Close forgets the session's callback paths and releases the target.
+func (s *ipamSession) Close(ctx context.Context) {
+	for _, sl := range append(s.retired, s.slots[:]...) {
+		if sl.id != "" {
+			s.t.cfg.Host.Forget(sl.id)
+		}
+	}
+	if s.cov != nil {
+		s.t.cov.Flush(s.cov)
+		s.cov = nil
+	}
+	s.t.mu.Unlock()
+}
