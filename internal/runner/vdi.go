@@ -39,6 +39,32 @@ type VDITarget struct {
 	profile vdi.Profile
 	cov     *coverage.Counter
 	wire    *WireLog
+	mu       sync.Mutex
+	restarts int
+}
+
+// restarter is implemented by drivers that replace a crashed or hung SUT
+// process or connection (the shim client).
+type restarter interface{ Restarts() int }
+
+// rehello tells a restarted SUT the profile again and gives it a clean
+// slate; a fresh child would otherwise run with its default profile.
+func (t *VDITarget) rehello(ctx context.Context) error {
+	r, ok := t.drv.(restarter)
+	if !ok {
+		return nil
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	n := r.Restarts()
+	if n == t.restarts {
+		return nil
+	}
+	t.restarts = n
+	if _, err := t.drv.Hello(ctx, t.profile.String()); err != nil {
+		return fmt.Errorf("shim.hello after restart: %w", err)
+	}
+	return nil
 }
 
 // NewVDITarget wraps drv. wire, when non-nil, supplies the raw wire lines
@@ -73,6 +99,9 @@ var localPool = sync.Pool{}
 
 // NewSession opens a session on a fresh device set named after the session.
 func (t *VDITarget) NewSession(ctx context.Context, name string, record bool) (engine.Session, error) {
+	if err := t.rehello(ctx); err != nil {
+		return nil, err
+	}
 	s := &vdiSession{t: t, m: vdi.New(t.profile), set: name, record: record}
 	for i := range s.dev {
 		s.dev[i] = vdiapi.DeviceName(name, i)
