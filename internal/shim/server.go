@@ -517,7 +517,9 @@ func (s *server) dispatch(ctx context.Context, m methodID, id []byte, p *params)
 		var c vdiapi.Command
 		if hr, c, err = impl.GetCommand(ctx, p.set, p.device, p.timeout); err == nil {
 			b = appendResultHead(s.out[:0], id, hr)
-			if hr == 0 {
+			if hr == 0 && c.ID == 0 {
+				b = append(b, `,"command":null`...)
+			} else if hr == 0 {
 				b = append(b, `,"command":{"id":`...)
 				b = strconv.AppendUint(b, c.ID, 10)
 				b = append(b, `,"code":`...)
