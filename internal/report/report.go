@@ -1,0 +1,77 @@
+// Package report holds the one report model of a specgate run and its
+// writers (JSON, JUnit XML, HTML, terminal).
+package report
+
+import (
+	"time"
+
+	"github.com/specgate/specgate/internal/coverage"
+	"github.com/specgate/specgate/internal/engine"
+	"github.com/specgate/specgate/models"
+)
+
+// SchemaVersion is the version of the JSON report schema
+// (docs/report-schema.md). Additive changes keep the version.
+const SchemaVersion = 1
+
+// Report is everything one run found.
+type Report struct {
+	Schema        string    `json:"schema"` // "specgate/report"
+	SchemaVersion int       `json:"schemaVersion"`
+	Run           Run       `json:"run"`
+	Models        []Model   `json:"models"`
+	Verdict       string    `json:"verdict"` // conformant | divergent | unreachable | interrupted
+	ExitCode      int       `json:"exitCode"`
+	Baseline      *Baseline `json:"baseline,omitempty"`
+}
+
+// Run is the run's metadata.
+type Run struct {
+	Version  string    `json:"specgateVersion"`
+	Target   string    `json:"target"`
+	Profile  string    `json:"profile"`
+	Seed     uint64    `json:"seed"`
+	Checks   int       `json:"checks"`
+	Steps    int       `json:"steps"`
+	Shard    string    `json:"shard,omitempty"` // "i/n"
+	Started  time.Time `json:"started"`
+	Finished time.Time `json:"finished"`
+	WallTime float64   `json:"wallTimeSeconds"`
+	Partial  bool      `json:"partial"` // interrupted or over budget
+}
+
+// Model is one model's results.
+type Model struct {
+	Name        string             `json:"name"`
+	Title       string             `json:"title"`
+	Profile     string             `json:"profile"`
+	Checks      int                `json:"checks"`
+	Steps       int                `json:"steps"`
+	Coverage    *coverage.Coverage `json:"coverage"`
+	Clauses     []models.Clause    `json:"clauses"`
+	Ambiguities []models.Ambiguity `json:"ambiguities"`
+	Divergences []Divergence       `json:"divergences"`
+}
+
+// Divergence is one shrunk failure.
+type Divergence struct {
+	engine.Divergence
+	Signature  string          `json:"signature"`
+	Sequence   []models.Action `json:"sequence"`
+	Steps      []string        `json:"steps"`
+	Original   int             `json:"originalLength"`
+	Seed       uint64          `json:"seed"`
+	Check      int             `json:"check"`
+	Transcript []string        `json:"transcript,omitempty"`
+	File       string          `json:"file,omitempty"` // failure file path
+	Replay     string          `json:"replay"`
+	Known      bool            `json:"known,omitempty"` // listed in the baseline
+}
+
+// Baseline summarises the known-deviation baseline applied to the run.
+type Baseline struct {
+	File     string   `json:"file"`
+	Known    []string `json:"known"`    // signatures listed and seen
+	New      []string `json:"new"`      // signatures seen, not listed
+	Resolved []string `json:"resolved"` // listed, no longer seen
+}
