@@ -179,36 +179,46 @@ func (s *vdiSession) Step(ctx context.Context, i int, a models.Action) (*engine.
 // call makes the driver call for a. cmdID is the command id passed to
 // CompleteCommand (0 when none is outstanding).
 func (s *vdiSession) call(ctx context.Context, a models.Action) (hr uint32, cmd vdiapi.Command, cmdID uint64, err error) {
-	drv := s.t.drv
-	switch a.Op {
-	case vdi.OpCreate:
-		hr, err = drv.Create(ctx, s.set, vdiapi.Config{DeviceCount: uint32(a.Arg)})
-	case vdi.OpCreateEx:
-		hr, err = drv.CreateEx(ctx, "", s.set, vdiapi.Config{DeviceCount: uint32(a.Arg)})
-	case vdi.OpGetConfiguration:
-		hr, _, err = drv.GetConfiguration(ctx, s.set, 0)
-	case vdi.OpOpenDevice:
-		hr, err = drv.OpenDevice(ctx, s.set, s.dev[a.Idx])
-	case vdi.OpGetCommand:
-		hr, cmd, err = drv.GetCommand(ctx, s.set, s.dev[a.Idx], 0)
-	case vdi.OpCompleteCommand:
+	if a.Op == vdi.OpCompleteCommand {
 		if q := s.ids[a.Idx]; len(q) > 0 {
 			cmdID = q[0]
 		}
-		hr, err = drv.CompleteCommand(ctx, s.set, s.dev[a.Idx], cmdID, 0, 0, 0)
+	}
+	hr, cmd, err = CallVDI(ctx, s.t.drv, s.set, s.dev[:], s.m, a, cmdID)
+	return
+}
+
+// CallVDI makes the driver call for action a on set, whose device names
+// are dev (index BogusDevice names a device not in the set). m supplies
+// the device count and the next command; completeID is the command id
+// CompleteCommand passes (0 when none is outstanding).
+func CallVDI(ctx context.Context, drv vdiapi.VDI, set string, dev []string, m *vdi.Model, a models.Action, completeID uint64) (hr uint32, cmd vdiapi.Command, err error) {
+	switch a.Op {
+	case vdi.OpCreate:
+		hr, err = drv.Create(ctx, set, vdiapi.Config{DeviceCount: uint32(a.Arg)})
+	case vdi.OpCreateEx:
+		hr, err = drv.CreateEx(ctx, "", set, vdiapi.Config{DeviceCount: uint32(a.Arg)})
+	case vdi.OpGetConfiguration:
+		hr, _, err = drv.GetConfiguration(ctx, set, 0)
+	case vdi.OpOpenDevice:
+		hr, err = drv.OpenDevice(ctx, set, dev[a.Idx])
+	case vdi.OpGetCommand:
+		hr, cmd, err = drv.GetCommand(ctx, set, dev[a.Idx], 0)
+	case vdi.OpCompleteCommand:
+		hr, err = drv.CompleteCommand(ctx, set, dev[a.Idx], completeID, 0, 0, 0)
 	case vdi.OpSignalAbort:
-		hr, err = drv.SignalAbort(ctx, s.set)
+		hr, err = drv.SignalAbort(ctx, set)
 	case vdi.OpClose:
-		hr, err = drv.Close(ctx, s.set)
+		hr, err = drv.Close(ctx, set)
 	case vdi.OpServerOpen:
-		hr, err = drv.ServerOpen(ctx, s.set, s.dev[:max(s.m.N, 1)])
+		hr, err = drv.ServerOpen(ctx, set, dev[:max(m.N, 1)])
 	case vdi.OpServerSendCommand:
-		c := s.m.NextCommand(a.Idx)
-		hr, _, err = drv.ServerSendCommand(ctx, s.set, s.dev[a.Idx], c.Code, c.Size)
+		c := m.NextCommand(a.Idx)
+		hr, _, err = drv.ServerSendCommand(ctx, set, dev[a.Idx], c.Code, c.Size)
 	case vdi.OpServerCloseDevice:
-		hr, err = drv.ServerCloseDevice(ctx, s.set, s.dev[a.Idx])
+		hr, err = drv.ServerCloseDevice(ctx, set, dev[a.Idx])
 	case vdi.OpServerSignalAbort:
-		hr, err = drv.ServerSignalAbort(ctx, s.set)
+		hr, err = drv.ServerSignalAbort(ctx, set)
 	default:
 		err = fmt.Errorf("runner: unknown VDI operation %q", a.Op)
 	}

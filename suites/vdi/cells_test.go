@@ -1,0 +1,177 @@
+package vdi_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync/atomic"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/specgate/specgate/internal/runner"
+	"github.com/specgate/specgate/internal/vdiapi"
+	"github.com/specgate/specgate/models"
+	"github.com/specgate/specgate/models/vdi"
+)
+
+var setCounter atomic.Int64
+
+// fnAction is the call each function row makes (device 0).
+var fnAction = map[vdi.Fn]models.Action{
+	vdi.FnCreate:           {Op: vdi.OpCreateEx, Idx: -1, Arg: 1},
+	vdi.FnGetConfiguration: {Op: vdi.OpGetConfiguration, Idx: -1},
+	vdi.FnOpenDevice:       {Op: vdi.OpOpenDevice, Idx: 0},
+	vdi.FnGetCommand:       {Op: vdi.OpGetCommand, Idx: 0},
+	vdi.FnCompleteCommand:  {Op: vdi.OpCompleteCommand, Idx: 0},
+	vdi.FnSignalAbort:      {Op: vdi.OpSignalAbort, Idx: -1},
+	vdi.FnClose:            {Op: vdi.OpClose, Idx: -1},
+}
+
+// variant selects the situation a cell is checked in.
+type variant int
+
+const (
+	plain variant = iota
+	commandQueued
+	closePending
+)
+
+// fixture drives one device set: the model says what is allowed, the
+// driver makes the calls, and each step is asserted with Gomega.
+type fixture struct {
+	m     *vdi.Model
+	set   string
+	dev   []string
+	ids   [vdi.MaxDevices][]uint64
+	ctx   context.Context
+	steps []string
+}
+
+func newFixture(p vdi.Profile) *fixture {
+	f := &fixture{m: vdi.New(p), set: fmt.Sprintf("suite-%d-%d", GinkgoParallelProcess(), setCounter.Add(1)), ctx: context.Background()}
+	for i := 0; i <= vdi.MaxDevices; i++ {
+		f.dev = append(f.dev, vdiapi.DeviceName(f.set, i))
+	}
+	// A reference implementation emulates the profile it is told.
+	_, err := drv.Hello(f.ctx, p.String())
+	Expect(err).NotTo(HaveOccurred(), "shim.hello")
+	DeferCleanup(func() { _ = drv.Reset(context.Background(), f.set) })
+	return f
+}
+
+// do performs a and returns the observed status, asserting it is allowed.
+func (f *fixture) do(a models.Action) vdi.HR {
+	GinkgoHelper()
+	e := f.m.Expect(a)
+	Expect(e.N).To(BeNumerically(">", 0), "%v cannot be judged in %v", a, f.m.State)
+	var id uint64
+	if a.Op == vdi.OpCompleteCommand && len(f.ids[a.Idx]) > 0 {
+		id = f.ids[a.Idx][0]
+	}
+	hr, cmd, err := runner.CallVDI(f.ctx, drv, f.set, f.dev, f.m, a, id)
+	Expect(err).NotTo(HaveOccurred(), "%v", a)
+	allowed := make([]vdi.HR, e.N)
+	for i := range allowed {
+		allowed[i] = e.Out[i].HR
+	}
+	f.steps = append(f.steps, fmt.Sprintf("%v -> %v", a, vdi.HR(hr)))
+	Expect(vdi.HR(hr)).To(BeElementOf(allowed), "after %s: %v in %v must give one of %v [%s]",
+		strings.Join(f.steps, "; "), a, e.State, allowed, e.Clause())
+	k := e.Match(vdi.HR(hr))
+	if a.Op == vdi.OpGetCommand && vdi.HR(hr) == vdi.NOERROR {
+		Expect(cmd.Code).To(Equal(e.WantCmd.Code), "command code")
+		Expect(cmd.Size).To(Equal(e.WantCmd.Size), "command size")
+		f.ids[a.Idx] = append(f.ids[a.Idx], cmd.ID)
+	}
+	if a.Op == vdi.OpCompleteCommand && vdi.HR(hr) == vdi.NOERROR && id != 0 {
+		f.ids[a.Idx] = f.ids[a.Idx][1:]
+	}
+	f.m.ApplyOutcome(a, &e, k)
+	return vdi.HR(hr)
+}
+
+func goal(s vdi.State, v variant, a models.Action) func(*vdi.Model) bool {
+	return func(m *vdi.Model) bool {
+		if m.State != s || m.Expect(a).N == 0 {
+			return false
+		}
+		q, c := m.Pending(0)
+		switch v {
+		case commandQueued:
+			return q > 0
+		case closePending:
+			return c && q == 0
+		}
+		return true
+	}
+}
+
+// seedOutcomes parses a seed table cell into "HR -> State" strings.
+func seedOutcomes(cell string, cur vdi.State) []string {
+	next := cur.String()
+	codes := cell
+	if i := strings.Index(cell, " -> "); i >= 0 {
+		codes, next = cell[:i], cell[i+4:]
+	}
+	parts := strings.Split(codes, " or ")
+	var out []string
+	for i, p := range parts {
+		n := cur.String()
+		if i == len(parts)-1 {
+			n = next
+		}
+		out = append(out, strings.TrimSpace(p)+" -> "+n)
+	}
+	return out
+}
+
+var _ = Describe("VDI client transitions", func() {
+	var entries []TableEntry
+	for _, prof := range profiles() {
+		for _, fn := range vdi.Fns {
+			for _, st := range vdi.States {
+				vs := []variant{plain}
+				if st == vdi.Active && fn == vdi.FnGetCommand {
+					vs = []variant{commandQueued, closePending}
+				}
+				for _, v := range vs {
+					id := vdi.CellID(st, fn)
+					name := fmt.Sprintf("%s [%s]", id, prof)
+					if v == commandQueued {
+						name += " with a command queued"
+					} else if v == closePending {
+						name += " with the device closed by the server"
+					}
+					entries = append(entries, Entry(name, Label("vdi", prof, label(id)), prof, st, fn, v))
+				}
+			}
+		}
+	}
+	DescribeTable("a call in each state gives its status and next state",
+		func(prof string, st vdi.State, fn vdi.Fn, v variant) {
+			p, err := vdi.ParseProfile(prof)
+			Expect(err).NotTo(HaveOccurred())
+			a := fnAction[fn]
+			path := vdi.ShortestPath(p, goal(st, v, a), 10)
+			if path == nil {
+				Skip(fmt.Sprintf("the %s profile does not judge %v in %v (see its ambiguities)", prof, a, st))
+			}
+			f := newFixture(p)
+			for _, step := range path {
+				want := f.m.Expect(step).Out[0].HR
+				Expect(f.do(step)).To(Equal(want), "set-up step %v", step)
+			}
+			e := f.m.Expect(a)
+			hr := f.do(a)
+			next := f.m.State
+			if p == vdi.Strict && e.Clause() == vdi.CellID(st, fn) {
+				// The strict profile is the seed table: the outcome taken must be one of the cell's.
+				Expect(seedOutcomes(vdi.SeedTable[fn][st], st)).To(ContainElement(fmt.Sprintf("%v -> %v", hr, next)))
+			}
+			// Next states that only show on later calls are checked by the
+			// property specs, which run random sequences.
+			Expect(next).To(BeElementOf(vdi.States[:]))
+		},
+		entries)
+})
