@@ -427,7 +427,8 @@ func (m *Model) observeStart(a models.Action, sm summary) *Div {
 				accepted = accepted || !b.reject
 				m.Exercised = appendUnique(m.Exercised, b.clause)
 				if b.held {
-					held, heldFail = true, m.FailNext[fam]
+					// A provisioning of a configured server has nothing to fail.
+					held, heldFail = true, m.FailNext[fam] && !(fam == Provision && w.Has(Configured))
 					s.heldConfigured = w.Has(Configured)
 				}
 			}
