@@ -4,7 +4,7 @@ BIN      ?= bin
 PKGS     := ./...
 FUZZTIME ?= 30s
 
-.PHONY: all build test test-short bench nightly fuzz suites vet fmt clean
+.PHONY: all build test test-short bench nightly fuzz suites suites-parallel vet fmt clean
 
 all: build
 
@@ -25,6 +25,14 @@ test-short:
 # Benchmarks: one run, side-by-side ratios (see README "Performance").
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 2s -timeout 20m ./internal/bench/
+
+# One standalone conformance binary with every Ginkgo suite.
+suites:
+	$(GO) test -c -o $(BIN)/specgate-conformance ./suites/conformance
+
+# The suites in parallel Ginkgo processes, with merged reports.
+suites-parallel:
+	$(GO) run github.com/onsi/ginkgo/v2/ginkgo -p --junit-report=junit.xml --json-report=report.json --output-dir=reports/ginkgo ./suites/conformance
 
 # Bounded native fuzzing of every fuzz target (seed corpora run in `make test`).
 fuzz:

@@ -1,4 +1,7 @@
-package vdi_test
+// Package vdisuite holds the Ginkgo specs of the VDI client state machine:
+// one Entry per cell of the seed table in each profile, and property specs
+// that run the engine's random sequences.
+package vdisuite
 
 import (
 	"context"
@@ -13,6 +16,7 @@ import (
 	"github.com/specgate/specgate/internal/vdiapi"
 	"github.com/specgate/specgate/models"
 	"github.com/specgate/specgate/models/vdi"
+	"github.com/specgate/specgate/suites/harness"
 )
 
 var setCounter atomic.Int64
@@ -54,9 +58,9 @@ func newFixture(p vdi.Profile) *fixture {
 		f.dev = append(f.dev, vdiapi.DeviceName(f.set, i))
 	}
 	// A reference implementation emulates the profile it is told.
-	_, err := drv.Hello(f.ctx, p.String())
+	_, err := harness.VDI.Hello(f.ctx, p.String())
 	Expect(err).NotTo(HaveOccurred(), "shim.hello")
-	DeferCleanup(func() { _ = drv.Reset(context.Background(), f.set) })
+	DeferCleanup(func() { _ = harness.VDI.Reset(context.Background(), f.set) })
 	return f
 }
 
@@ -69,7 +73,7 @@ func (f *fixture) do(a models.Action) vdi.HR {
 	if a.Op == vdi.OpCompleteCommand && len(f.ids[a.Idx]) > 0 {
 		id = f.ids[a.Idx][0]
 	}
-	hr, cmd, err := runner.CallVDI(f.ctx, drv, f.set, f.dev, f.m, a, id)
+	hr, cmd, err := runner.CallVDI(f.ctx, harness.VDI, f.set, f.dev, f.m, a, id)
 	Expect(err).NotTo(HaveOccurred(), "%v", a)
 	allowed := make([]vdi.HR, e.N)
 	for i := range allowed {
@@ -127,8 +131,13 @@ func seedOutcomes(cell string, cur vdi.State) []string {
 }
 
 var _ = Describe("VDI client transitions", func() {
+	BeforeEach(func() {
+		if !harness.Wants("vdi") {
+			Skip("not a VDI target")
+		}
+	})
 	var entries []TableEntry
-	for _, prof := range profiles() {
+	for _, prof := range harness.Profiles() {
 		for _, fn := range vdi.Fns {
 			for _, st := range vdi.States {
 				vs := []variant{plain}
@@ -143,7 +152,7 @@ var _ = Describe("VDI client transitions", func() {
 					} else if v == closePending {
 						name += " with the device closed by the server"
 					}
-					entries = append(entries, Entry(name, Label("vdi", prof, label(id)), prof, st, fn, v))
+					entries = append(entries, Entry(name, Label("vdi", prof, harness.ClauseLabel(id)), prof, st, fn, v))
 				}
 			}
 		}

@@ -1,4 +1,4 @@
-package vdi_test
+package vdisuite
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 
 	"github.com/specgate/specgate/internal/engine"
 	"github.com/specgate/specgate/internal/runner"
+	"github.com/specgate/specgate/suites/harness"
 )
 
 // The property specs run the engine's random sequences inside Ginkgo. The
@@ -17,12 +18,17 @@ import (
 // panics and loses rapid's minimal sequence); a failure is reported once,
 // with the minimal sequence and the replay command as report entries.
 var _ = Describe("VDI random sequences", func() {
-	for _, prof := range profiles() {
+	BeforeEach(func() {
+		if !harness.Wants("vdi") {
+			Skip("not a VDI target")
+		}
+	})
+	for _, prof := range harness.Profiles() {
 		prof := prof
 		It(fmt.Sprintf("conform to the model [%s]", prof), Label("vdi", prof, "property"), func(ctx SpecContext) {
-			_, err := drv.Hello(ctx, prof)
+			_, err := harness.VDI.Hello(ctx, prof)
 			Expect(err).NotTo(HaveOccurred())
-			tg, err := runner.NewVDITarget(drv, prof, nil)
+			tg, err := runner.NewVDITarget(harness.VDI, prof, nil)
 			Expect(err).NotTo(HaveOccurred())
 			var failures []engine.Failure
 			eng, err := engine.New(runner.VDIModel{}, tg, engine.Config{

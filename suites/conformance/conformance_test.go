@@ -1,0 +1,21 @@
+// Package conformance compiles every specgate suite into one binary:
+//
+//	make suites
+//	bin/specgate-conformance -target vdi:tcp://127.0.0.1:7000 -profile strict \
+//	    -ginkgo.junit-report=junit.xml -ginkgo.json-report=report.json
+package conformance_test
+
+import (
+	"testing"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	_ "github.com/specgate/specgate/suites/harness"
+	_ "github.com/specgate/specgate/suites/vdi"
+)
+
+func TestConformance(t *testing.T) {
+	RegisterFailHandler(Fail)
+	RunSpecs(t, "specgate conformance")
+}

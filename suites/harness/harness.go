@@ -1,0 +1,70 @@
+// Package harness is the shared set-up of specgate's Ginkgo conformance
+// suites: the -target and -profile flags (as the CLI takes them) and the
+// one SynchronizedBeforeSuite that opens the system under test in every
+// Ginkgo process, so the suites run correctly under `ginkgo -p`.
+package harness
+
+import (
+	"context"
+	"flag"
+	"strings"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/specgate/specgate/fixtures/vdiref"
+	"github.com/specgate/specgate/internal/shim"
+	"github.com/specgate/specgate/internal/target"
+	"github.com/specgate/specgate/internal/vdiapi"
+)
+
+var (
+	targetFlag  = flag.String("target", "", "system under test: embedded (default), vdi:exec:'CMD', vdi:tcp://HOST:PORT or soap:http://HOST:PORT/PATH")
+	profileFlag = flag.String("profile", "all", "profile to check: strict, documented or all")
+	controlFlag = flag.String("control", "", "IPAM: the vendor control endpoint URL")
+)
+
+// Spec is the parsed target, set in every process before the specs run.
+var Spec target.Spec
+
+// VDI is this process's connection to a VDI SUT, nil when the target is
+// not a VDI target.
+var VDI vdiapi.VDI
+
+// Control is the IPAM control endpoint flag.
+func Control() string { return *controlFlag }
+
+// Profiles returns the profiles selected with -profile.
+func Profiles() []string {
+	if *profileFlag == "all" || *profileFlag == "" {
+		return []string{"strict", "documented"}
+	}
+	return []string{*profileFlag}
+}
+
+// ClauseLabel turns a clause id into a Ginkgo label (labels may not contain '/').
+func ClauseLabel(clause string) string { return strings.ReplaceAll(clause, "/", ":") }
+
+// Wants reports whether the target can run a family's specs.
+func Wants(family string) bool { return Spec.Family == "" || Spec.Family == family }
+
+var _ = SynchronizedBeforeSuite(func() []byte {
+	spec, err := target.Parse(*targetFlag)
+	Expect(err).NotTo(HaveOccurred())
+	return []byte(spec.Raw)
+}, func(raw []byte) {
+	var err error
+	Spec, err = target.Parse(string(raw))
+	Expect(err).NotTo(HaveOccurred())
+	switch {
+	case Spec.Kind == target.Embedded:
+		VDI = vdiref.New(vdiref.Options{})
+	case Spec.Family == target.FamilyVDI:
+		c, err := shim.Dial(context.Background(), Spec.Kind+":"+Spec.Addr, shim.Options{})
+		Expect(err).NotTo(HaveOccurred(), "dial %s", Spec.Raw)
+		VDI = c
+	}
+	if VDI != nil {
+		DeferCleanup(func() { _ = VDI.Shutdown() })
+	}
+})
