@@ -11,41 +11,60 @@ import (
 	"github.com/specgate/specgate/internal/vdiapi"
 )
 
-// openVDI opens the VDI implementation a target names: the in-process
-// reference for "embedded", a shim otherwise.
+// openVDI opens the VDI implementation a target names: in-process
+// reference instances for "embedded", shim clients otherwise; one per
+// parallel sequence.
 func openVDI(ctx context.Context, spec target.Spec, rf *runFlags) (*bound, error) {
-	var drv vdiapi.VDI
-	var wire *runner.WireLog
-	if spec.Kind == target.Embedded {
-		drv = vdiref.New(vdiref.Options{Profile: rf.profile})
-	} else {
-		wire = &runner.WireLog{}
-		c, err := shim.Dial(ctx, spec.Kind+":"+spec.Addr, shim.Options{
-			CallTimeout: rf.callTimeout,
-			Transcript:  wire.Add,
-		})
-		if err != nil {
-			return nil, &unreachableError{fmt.Errorf("target %s: %w", spec.Raw, err)}
+	n := max(1, rf.parallel)
+	var drivers []vdiapi.VDI
+	var wires []*runner.WireLog
+	closeAll := func() {
+		for _, d := range drivers {
+			d.Shutdown()
 		}
-		drv = c
 	}
-	h, err := drv.Hello(ctx, rf.profile)
+	for k := 0; k < n; k++ {
+		var drv vdiapi.VDI
+		var wire *runner.WireLog
+		if spec.Kind == target.Embedded {
+			drv = vdiref.New(vdiref.Options{Profile: rf.profile})
+		} else {
+			wire = &runner.WireLog{}
+			c, err := shim.Dial(ctx, spec.Kind+":"+spec.Addr, shim.Options{
+				CallTimeout: rf.callTimeout,
+				Transcript:  wire.Add,
+			})
+			if err != nil {
+				closeAll()
+				return nil, &unreachableError{fmt.Errorf("target %s: %w", spec.Raw, err)}
+			}
+			drv = c
+		}
+		drivers, wires = append(drivers, drv), append(wires, wire)
+		h, err := drv.Hello(ctx, rf.profile)
+		if err != nil {
+			closeAll()
+			return nil, &unreachableError{fmt.Errorf("target %s: shim.hello: %w", spec.Raw, err)}
+		}
+		if h.Protocol != vdiapi.ProtocolVersion {
+			closeAll()
+			return nil, usagef("target %s speaks %q, specgate speaks %q", spec.Raw, h.Protocol, vdiapi.ProtocolVersion)
+		}
+		if k == 0 {
+			if err := drv.Reset(ctx, ""); err != nil {
+				closeAll()
+				return nil, &unreachableError{fmt.Errorf("target %s: shim.reset: %w", spec.Raw, err)}
+			}
+			if !h.Capabilities.ConcurrentSets && spec.Kind == "tcp" && n > 1 {
+				fmt.Fprintf(rf.stderr, "specgate: %s declares concurrentSets=false: running its sequences one at a time (--parallel 1)\n", spec.Raw)
+				n = 1
+			}
+		}
+	}
+	t, err := runner.NewVDIPool(drivers, wires, rf.profile)
 	if err != nil {
-		drv.Shutdown()
-		return nil, &unreachableError{fmt.Errorf("target %s: shim.hello: %w", spec.Raw, err)}
-	}
-	if h.Protocol != vdiapi.ProtocolVersion {
-		drv.Shutdown()
-		return nil, usagef("target %s speaks %q, specgate speaks %q", spec.Raw, h.Protocol, vdiapi.ProtocolVersion)
-	}
-	if err := drv.Reset(ctx, ""); err != nil {
-		drv.Shutdown()
-		return nil, &unreachableError{fmt.Errorf("target %s: shim.reset: %w", spec.Raw, err)}
-	}
-	t, err := runner.NewVDITarget(drv, rf.profile, wire)
-	if err != nil {
-		drv.Shutdown()
+		closeAll()
 		return nil, usagef("%v", err)
 	}
-	return &bound{target: t, close: func() { drv.Shutdown() }, coverage: t.Coverage}, nil
+	return &bound{target: t, close: closeAll, coverage: t.Coverage}, nil
 }

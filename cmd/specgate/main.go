@@ -52,6 +52,7 @@ Usage:
   specgate run     [flags]          fuzz models against a target (default: embedded references)
   specgate replay  FILE [flags]     replay a saved failure file
   specgate models  [--json]         list models, clauses and ambiguities
+  specgate shim-check --target T    check that a VDI shim speaks the protocol
   specgate fixture NAME [flags]     run a bundled SUT (reference or mutant shims)
   specgate version                  print the version
 
@@ -82,6 +83,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		if err == nil {
 			return code
 		}
+	case "shim-check":
+		var code int
+		code, err = cmdShimCheck(args[1:], stdout, stderr)
+		if err == nil {
+			return code
+		}
 	case "models":
 		err = cmdModels(args[1:], stdout)
 	case "fixture":
@@ -93,7 +100,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stdout, topHelp)
 		return ExitConformant
 	default:
-		err = usagef("unknown command %q (want run, replay, models, fixture or version)", args[0])
+		err = usagef("unknown command %q (want run, replay, models, shim-check, fixture or version)", args[0])
 	}
 	if err == nil {
 		return ExitConformant

@@ -3,8 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"io"
+	"log/slog"
 	"strings"
 
 	"github.com/specgate/specgate/internal/coverage"
@@ -24,6 +24,7 @@ type modelBinding struct {
 
 // bound is a model's engine target on an opened SUT.
 type bound struct {
+	model    engine.Model // overrides the binding's model when set
 	target   engine.Target
 	close    func()
 	coverage func() *coverage.Coverage
@@ -31,6 +32,7 @@ type bound struct {
 
 var registry = []modelBinding{
 	{name: "vdi", family: target.FamilyVDI, model: runner.VDIModel{}, open: openVDI},
+	{name: "ipam", family: target.FamilySOAP, model: runner.IPAMModel{Control: true}, open: openIPAM},
 }
 
 func modelNames() []string {

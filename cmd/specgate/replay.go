@@ -36,7 +36,9 @@ func cmdReplay(args []string, stdout, stderr io.Writer) (int, error) {
 	fs.SetOutput(stderr)
 	tgt := fs.String("target", "", "target to replay against (default: the file's target)")
 	profile := fs.String("profile", "", "profile (default: the file's profile)")
-	callTimeout := fs.Duration("call-timeout", 5*time.Second, "deadline of every call to the SUT")
+	rf := &runFlags{stderr: stderr, parallel: 1}
+	fs.DurationVar(&rf.callTimeout, "call-timeout", 5*time.Second, "deadline of every call to the SUT")
+	addSOAPFlags(fs, rf)
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), replayHelp)
 		fs.PrintDefaults()
@@ -81,7 +83,7 @@ func cmdReplay(args []string, stdout, stderr io.Writer) (int, error) {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	rf := &runFlags{profile: *profile, callTimeout: *callTimeout}
+	rf.profile = *profile
 	b, err := sel[0].open(ctx, spec, rf)
 	if err != nil {
 		return 0, err

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 	"time"
@@ -35,6 +36,7 @@ Targets:
   embedded                      the bundled references (default)
   vdi:exec:'CMD ARGS'           a VDI shim started as a child process (JSON-RPC on stdin/stdout)
   vdi:tcp://HOST:PORT           a VDI shim listening on TCP
+  soap:http://HOST:PORT/PATH    an IPAM management server (SOAP 1.2 over HTTP; see docs/ipam-soap-binding.md)
 
 Flags:
 `
@@ -42,26 +44,34 @@ Flags:
 type runFlags struct {
 	model, target, profile, out string
 	checks, steps, maxFailures  int
+	parallel                    int
+	stderr                      io.Writer
 	seed                        uint64
 	callTimeout, shrinkTime     time.Duration
 	verbose                     bool
+	// IPAM over SOAP
+	control, callbackListen string
+	quiescence, settle      time.Duration
+	checkpoints             int
 }
 
 func parseRunFlags(args []string, stderr io.Writer) (*runFlags, error) {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	rf := &runFlags{}
+	rf := &runFlags{stderr: stderr}
 	fs.StringVar(&rf.model, "model", "all", "model to run: "+strings.Join(modelNames(), ", ")+" or all")
 	fs.StringVar(&rf.target, "target", "", "system under test (default: embedded references)")
 	fs.StringVar(&rf.profile, "profile", models.ProfileDocumented, "profile: strict (seed text literally) or documented (reference pages)")
-	fs.IntVar(&rf.checks, "checks", 1000, "number of random sequences per model")
+	fs.IntVar(&rf.checks, "checks", 5000, "number of random sequences per model")
 	fs.IntVar(&rf.steps, "steps", 30, "average number of steps per sequence")
 	fs.Uint64Var(&rf.seed, "seed", 0, "run seed (0 = pick one and print it)")
 	fs.StringVar(&rf.out, "out", "specgate-out", "output directory; failure files go to OUT/failures/")
 	fs.DurationVar(&rf.callTimeout, "call-timeout", 5*time.Second, "deadline of every call to the SUT")
 	fs.DurationVar(&rf.shrinkTime, "shrink-time", 20*time.Second, "time budget of rapid's shrinking per divergence")
-	fs.IntVar(&rf.maxFailures, "max-failures", 20, "stop a model after this many distinct divergences")
+	fs.IntVar(&rf.maxFailures, "max-failures", 20, "shrink and report at most this many distinct divergences per model")
+	fs.IntVar(&rf.parallel, "parallel", runtime.NumCPU(), "sequences in flight at once (results equal a serial run)")
 	fs.BoolVar(&rf.verbose, "v", false, "log progress to stderr")
+	addSOAPFlags(fs, rf)
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), runHelp)
 		fs.PrintDefaults()
@@ -78,6 +88,9 @@ func parseRunFlags(args []string, stderr io.Writer) (*runFlags, error) {
 	}
 	if rf.checks < 1 {
 		return nil, usagef("run: --checks must be at least 1, got %d", rf.checks)
+	}
+	if rf.parallel < 1 {
+		return nil, usagef("run: --parallel must be at least 1, got %d", rf.parallel)
 	}
 	if rf.steps < 1 {
 		return nil, usagef("run: --steps must be at least 1, got %d", rf.steps)
@@ -122,9 +135,13 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 		if err != nil {
 			return 0, err
 		}
-		eng, err := engine.New(mb.model, bound.target, engine.Config{
+		model := mb.model
+		if bound.model != nil {
+			model = bound.model
+		}
+		eng, err := engine.New(model, bound.target, engine.Config{
 			Model: mb.name, Profile: rf.profile, Seed: rf.seed, Checks: rf.checks, Steps: rf.steps,
-			ShrinkTime: rf.shrinkTime, MaxFailures: rf.maxFailures, Logger: log,
+			ShrinkTime: rf.shrinkTime, MaxFailures: rf.maxFailures, Logger: log, Parallel: rf.parallel,
 			OnFailure: func(f engine.Failure) {
 				ff := failfile.FromFailure(f, spec.Raw, version.Version)
 				path, werr := ff.Write(failDir, func(path string) string { return replayCommand(path, spec.Raw) })

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/specgate/specgate/models"
@@ -23,8 +25,13 @@ type Config struct {
 	FirstCheck int
 	// ShrinkTime bounds rapid's minimisation per failure.
 	ShrinkTime time.Duration
-	// MaxFailures stops the run after this many distinct divergences (0 = 20).
+	// MaxFailures bounds how many distinct divergences are shrunk and
+	// reported (0 = 20). Every check still runs, so coverage and step
+	// counts do not depend on when the bound is reached.
 	MaxFailures int
+	// Parallel is the number of sequences in flight (0 or 1 = serial).
+	// Results are identical to a serial run: checks are committed in order.
+	Parallel int
 	// OnFailure is called once per distinct divergence, as soon as it is
 	// shrunk, so the caller can write it before the run goes on.
 	OnFailure func(Failure)
@@ -61,7 +68,7 @@ type Engine struct {
 	gen    *rapid.Generator[[]models.Action]
 	cfg    Config
 	log    *slog.Logger
-	seq    int // session name counter
+	seq    atomic.Int64 // session name counter
 }
 
 // New prepares an engine.
@@ -91,47 +98,106 @@ func New(m Model, t Target, cfg Config) (*Engine, error) {
 
 // Run executes cfg.Checks sequences, shrinking each new divergence. When ctx
 // ends, Run returns what it found so far with Interrupted set.
+//
+// With Parallel > 1, workers generate and execute checks concurrently and
+// a coordinator commits their results strictly in check order, shrinking
+// new divergences as it meets them, so a parallel run reports the same
+// divergences, failure files and coverage as a serial run of the same seed.
 func (e *Engine) Run(ctx context.Context) (Result, error) {
 	SetSteps(e.cfg.Steps)
+	workers := max(1, e.cfg.Parallel)
+	first, end := e.cfg.FirstCheck, e.cfg.FirstCheck+e.cfg.Checks
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type checkResult struct {
+		i     int
+		seq   []models.Action
+		d     *Divergence
+		steps int
+		err   error
+	}
+	results := make(chan checkResult, 2*workers)
+	var next atomic.Int64
+	next.Store(int64(first))
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= end || wctx.Err() != nil {
+					return
+				}
+				seq := e.generate(i)
+				d, steps, err := e.execute(wctx, "c"+strconv.Itoa(i), seq, true)
+				select {
+				case results <- checkResult{i, seq, d, steps, err}:
+				case <-wctx.Done():
+					return
+				}
+			}
+		}()
+	}
+	go func() { wg.Wait(); close(results) }()
+
 	var res Result
 	seen := map[string]bool{}
-	for i := e.cfg.FirstCheck; i < e.cfg.FirstCheck+e.cfg.Checks; i++ {
-		if ctx.Err() != nil {
-			res.Interrupted = true
-			break
-		}
-		seq := Generate(e.gen, e.cfg.Seed, i)
-		d, steps, err := e.execute(ctx, "c"+strconv.Itoa(i), seq, true)
-		res.Checks++
-		res.Steps += steps
-		if e.cfg.OnCheck != nil {
-			e.cfg.OnCheck(i, steps)
-		}
-		if err != nil {
-			if ctx.Err() != nil {
-				res.Interrupted = true
+	pending := map[int]checkResult{}
+	want := first
+	for r := range results {
+		pending[r.i] = r
+		for {
+			c, ok := pending[want]
+			if !ok {
 				break
 			}
-			return res, err
+			delete(pending, want)
+			want++
+			if c.err != nil {
+				if ctx.Err() != nil {
+					res.Interrupted = true
+					break
+				}
+				cancel()
+				return res, c.err
+			}
+			res.Checks++
+			res.Steps += c.steps
+			if e.cfg.OnCheck != nil {
+				e.cfg.OnCheck(c.i, c.steps)
+			}
+			if c.d == nil || seen[c.d.Signature()] || len(res.Failures) >= e.cfg.MaxFailures {
+				continue
+			}
+			seen[c.d.Signature()] = true
+			f := e.shrink(ctx, c.i, c.seq, c.d)
+			if seen[f.Divergence.Signature()] && f.Divergence.Signature() != c.d.Signature() {
+				continue // shrank onto a divergence already reported
+			}
+			seen[f.Divergence.Signature()] = true
+			res.Failures = append(res.Failures, f)
+			if e.cfg.OnFailure != nil {
+				e.cfg.OnFailure(f)
+			}
 		}
-		if d == nil || seen[d.Signature()] {
-			continue
-		}
-		seen[d.Signature()] = true
-		f := e.shrink(ctx, i, seq, d)
-		if seen[f.Divergence.Signature()] && f.Divergence.Signature() != d.Signature() {
-			continue // shrank onto a divergence already reported
-		}
-		seen[f.Divergence.Signature()] = true
-		res.Failures = append(res.Failures, f)
-		if e.cfg.OnFailure != nil {
-			e.cfg.OnFailure(f)
-		}
-		if len(res.Failures) >= e.cfg.MaxFailures {
+		if res.Interrupted {
 			break
 		}
 	}
+	if ctx.Err() != nil && want < end {
+		res.Interrupted = true
+	}
+	cancel()
+	for range results { // let the workers finish
+	}
 	return res, nil
+}
+
+func (e *Engine) generate(i int) []models.Action {
+	rapidMu.RLock()
+	defer rapidMu.RUnlock()
+	return Generate(e.gen, e.cfg.Seed, i)
 }
 
 // execute runs seq on a fresh session. It returns the first divergence and
@@ -182,6 +248,5 @@ func Replay(ctx context.Context, t Target, seq []models.Action) (*Divergence, []
 }
 
 func (e *Engine) nextName(prefix string) string {
-	e.seq++
-	return prefix + strconv.Itoa(e.seq)
+	return prefix + strconv.FormatInt(e.seq.Add(1), 10)
 }

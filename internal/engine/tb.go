@@ -42,8 +42,9 @@ func (t *collectTB) Failed() bool                      { return t.failed }
 
 var (
 	rapidInit sync.Once
-	// rapidMu serialises every use of rapid's global flags.
-	rapidMu sync.Mutex
+	// rapidMu guards rapid's global flags: generation reads them (RLock),
+	// configuring and shrinking write them (Lock).
+	rapidMu sync.RWMutex
 )
 
 // initRapid makes rapid usable outside `go test`: rapid calls

@@ -33,35 +33,38 @@ func (VDIModel) NewWalker(profile string) (engine.Walker, error) {
 	return vdi.New(p), nil
 }
 
-// VDITarget runs VDI sessions on one implementation.
+// VDITarget runs VDI sessions on one implementation, through a pool of
+// drivers: each session holds one driver (a shim child, a connection, or an
+// in-process instance) for its lifetime, so sessions run in parallel.
 type VDITarget struct {
-	drv     vdiapi.VDI
-	profile vdi.Profile
-	cov     *coverage.Counter
-	wire    *WireLog
+	drivers  []vdiapi.VDI
+	wires    []*WireLog
+	free     chan int
+	profile  vdi.Profile
+	cov      *coverage.Counter
 	mu       sync.Mutex
-	restarts int
+	restarts []int
 }
 
 // restarter is implemented by drivers that replace a crashed or hung SUT
 // process or connection (the shim client).
 type restarter interface{ Restarts() int }
 
-// rehello tells a restarted SUT the profile again and gives it a clean
-// slate; a fresh child would otherwise run with its default profile.
-func (t *VDITarget) rehello(ctx context.Context) error {
-	r, ok := t.drv.(restarter)
+// rehello tells a restarted SUT the profile again; a fresh child would
+// otherwise run with its default profile.
+func (t *VDITarget) rehello(ctx context.Context, k int) error {
+	r, ok := t.drivers[k].(restarter)
 	if !ok {
 		return nil
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	n := r.Restarts()
-	if n == t.restarts {
+	if n == t.restarts[k] {
 		return nil
 	}
-	t.restarts = n
-	if _, err := t.drv.Hello(ctx, t.profile.String()); err != nil {
+	t.restarts[k] = n
+	if _, err := t.drivers[k].Hello(ctx, t.profile.String()); err != nil {
 		return fmt.Errorf("shim.hello after restart: %w", err)
 	}
 	return nil
@@ -70,9 +73,18 @@ func (t *VDITarget) rehello(ctx context.Context) error {
 // NewVDITarget wraps drv. wire, when non-nil, supplies the raw wire lines
 // of each step for transcripts.
 func NewVDITarget(drv vdiapi.VDI, profile string, wire *WireLog) (*VDITarget, error) {
+	return NewVDIPool([]vdiapi.VDI{drv}, []*WireLog{wire}, profile)
+}
+
+// NewVDIPool makes a target over several drivers of the same SUT; wires[i]
+// (may be nil) records driver i's wire lines.
+func NewVDIPool(drivers []vdiapi.VDI, wires []*WireLog, profile string) (*VDITarget, error) {
 	p, err := vdi.ParseProfile(profile)
 	if err != nil {
 		return nil, err
+	}
+	if len(drivers) == 0 || len(wires) != len(drivers) {
+		return nil, fmt.Errorf("runner: %d drivers, %d wire logs", len(drivers), len(wires))
 	}
 	cells := make([]string, 0, len(vdi.States)*len(vdi.Ops))
 	for _, s := range vdi.States {
@@ -80,7 +92,12 @@ func NewVDITarget(drv vdiapi.VDI, profile string, wire *WireLog) (*VDITarget, er
 			cells = append(cells, vdi.CellName(s, op))
 		}
 	}
-	return &VDITarget{drv: drv, profile: p, cov: coverage.NewCounter(cells), wire: wire}, nil
+	t := &VDITarget{drivers: drivers, wires: wires, free: make(chan int, len(drivers)), profile: p,
+		cov: coverage.NewCounter(cells), restarts: make([]int, len(drivers))}
+	for k := range drivers {
+		t.free <- k
+	}
+	return t, nil
 }
 
 // Coverage returns the coverage counted so far.
@@ -99,10 +116,17 @@ var localPool = sync.Pool{}
 
 // NewSession opens a session on a fresh device set named after the session.
 func (t *VDITarget) NewSession(ctx context.Context, name string, record bool) (engine.Session, error) {
-	if err := t.rehello(ctx); err != nil {
+	var k int
+	select {
+	case k = <-t.free:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	if err := t.rehello(ctx, k); err != nil {
+		t.free <- k
 		return nil, err
 	}
-	s := &vdiSession{t: t, m: vdi.New(t.profile), set: name, record: record}
+	s := &vdiSession{t: t, k: k, drv: t.drivers[k], wire: t.wires[k], m: vdi.New(t.profile), set: name, record: record}
 	for i := range s.dev {
 		s.dev[i] = vdiapi.DeviceName(name, i)
 	}
@@ -118,6 +142,9 @@ func (t *VDITarget) NewSession(ctx context.Context, name string, record bool) (e
 
 type vdiSession struct {
 	t      *VDITarget
+	k      int // index of the pooled driver
+	drv    vdiapi.VDI
+	wire   *WireLog
 	m      *vdi.Model
 	set    string
 	dev    [vdi.MaxDevices + 1]string
@@ -137,8 +164,8 @@ func (s *vdiSession) Step(ctx context.Context, i int, a models.Action) (*engine.
 	if e.N == 0 {
 		return nil, false
 	}
-	if s.t.wire != nil {
-		s.t.wire.Mark()
+	if s.wire != nil {
+		s.wire.Mark()
 	}
 	hr, cmd, cmdID, err := s.call(ctx, a)
 	s.lastAct, s.lastHR, s.lastCmd, s.lastErr = a, hr, cmd, err
@@ -184,7 +211,7 @@ func (s *vdiSession) call(ctx context.Context, a models.Action) (hr uint32, cmd 
 			cmdID = q[0]
 		}
 	}
-	hr, cmd, err = CallVDI(ctx, s.t.drv, s.set, s.dev[:], s.m, a, cmdID)
+	hr, cmd, err = CallVDI(ctx, s.drv, s.set, s.dev[:], s.m, a, cmdID)
 	return
 }
 
@@ -250,8 +277,8 @@ func (s *vdiSession) fault(i int, a models.Action, e *vdi.Expect, err error) *en
 
 // Transcript returns the wire lines of the last step.
 func (s *vdiSession) Transcript() []string {
-	if s.t.wire != nil {
-		return s.t.wire.Lines()
+	if s.wire != nil {
+		return s.wire.Lines()
 	}
 	out := []string{"-> " + s.lastAct.String() + " on set " + strconv.Quote(s.set)}
 	if s.lastErr != nil {
@@ -266,7 +293,8 @@ func (s *vdiSession) Transcript() []string {
 
 // Close forgets the set on the SUT and flushes coverage.
 func (s *vdiSession) Close(ctx context.Context) {
-	_ = s.t.drv.Reset(ctx, s.set)
+	_ = s.drv.Reset(ctx, s.set)
+	s.t.free <- s.k
 	if s.cov != nil {
 		s.t.cov.Flush(s.cov)
 		localPool.Put(s.cov)

@@ -46,7 +46,8 @@ type Div struct {
 }
 
 type branch struct {
-	reject bool
+	reject  bool
+	consume bool // the session reaches the step a pending ctl.FailNext applies to
 	fail   uint8 // 0 success, 1 failure, 2 either (accepted sessions)
 	held   bool
 	clause string
@@ -65,10 +66,10 @@ func (m *Model) startBranches(w World, fam Family) []branch {
 			return []branch{{reject: true, clause: ClSchemaStep3, next: w.with(ConvInProgress, !doc)}} // IPAM-E5
 		}
 		if m.Hold {
-			return []branch{{held: true, clause: ClSchemaStep4, next: w | ConvInProgress}}
+			return []branch{{held: true, consume: true, clause: ClSchemaStep4, next: w | ConvInProgress}}
 		}
-		ok := branch{clause: ClSchemaStep5, next: w &^ (Required | ConvInProgress)}
-		bad := branch{fail: 1, clause: ClSchemaStep6, next: w &^ ConvInProgress}
+		ok := branch{consume: true, clause: ClSchemaStep5, next: w &^ (Required | ConvInProgress)}
+		bad := branch{consume: true, fail: 1, clause: ClSchemaStep6, next: w &^ ConvInProgress}
 		if m.Control {
 			if m.FailNext[Schema] {
 				return []branch{bad}
@@ -83,11 +84,14 @@ func (m *Model) startBranches(w World, fam Family) []branch {
 	case w.Has(ProvInProgress):
 		return []branch{{reject: true, clause: ClProvStep1, next: w}}
 	}
+	// Steps 3-6 (set-up, where a pending failure applies) run only when
+	// the server is not configured yet.
+	setup := !w.Has(Configured)
 	if m.Hold {
-		return []branch{{held: true, clause: ClProvStart, next: w.with(ProvInProgress, doc)}} // IPAM-E4
+		return []branch{{held: true, consume: setup, clause: ClProvStart, next: w.with(ProvInProgress, doc)}} // IPAM-E4
 	}
-	ok := branch{clause: ClProvSuccess, next: (w | Configured) &^ ProvInProgress}
-	bad := branch{fail: 1, clause: ClProvFault, next: w &^ ProvInProgress}
+	ok := branch{consume: setup, clause: ClProvSuccess, next: (w | Configured) &^ ProvInProgress}
+	bad := branch{consume: setup, fail: 1, clause: ClProvFault, next: w &^ ProvInProgress}
 	switch {
 	case w.Has(Configured):
 		return []branch{ok} // nothing to set up
@@ -424,7 +428,7 @@ func (m *Model) observeStart(a models.Action, sm summary) *Div {
 			exp = appendUnique(exp, b.describe(m, fam))
 			if b.matches(m, sm) {
 				next |= one(b.next)
-				accepted = accepted || !b.reject
+				accepted = accepted || b.consume
 				m.Exercised = appendUnique(m.Exercised, b.clause)
 				if b.held {
 					// A provisioning of a configured server has nothing to fail.
@@ -462,7 +466,9 @@ func (m *Model) observeStart(a models.Action, sm summary) *Div {
 	m.W = next
 	if held {
 		s.Phase, s.Fail = Held, heldFail
-		m.FailNext[fam] = false
+		if accepted {
+			m.FailNext[fam] = false
+		}
 		return nil
 	}
 	if accepted {

@@ -1,0 +1,98 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"net"
+	"time"
+
+	"github.com/specgate/specgate/fixtures/ipamref"
+	"github.com/specgate/specgate/internal/runner"
+	"github.com/specgate/specgate/internal/soap"
+	"github.com/specgate/specgate/internal/target"
+)
+
+func addSOAPFlags(fs *flag.FlagSet, rf *runFlags) {
+	fs.StringVar(&rf.control, "control", "", "IPAM: URL of the vendor control endpoint (docs/ipam-soap-binding.md §8); without it specgate only observes the ADM")
+	fs.StringVar(&rf.callbackListen, "callback-listen", "127.0.0.1:0", "IPAM: address of the callback host the SUT posts callbacks to")
+	fs.DurationVar(&rf.quiescence, "quiescence", 5*time.Second, "IPAM: how long to wait for an awaited callback before reporting silence")
+	fs.DurationVar(&rf.settle, "settle", 30*time.Millisecond, "IPAM: wait after a sequence for late callbacks")
+	fs.IntVar(&rf.checkpoints, "checkpoints", 1, "IPAM: checkpoints per operation requested through the control endpoint")
+}
+
+// openIPAM opens an IPAM management server: the embedded reference (with
+// its control endpoint), or a vendor server at a soap: target.
+func openIPAM(ctx context.Context, spec target.Spec, rf *runFlags) (*bound, error) {
+	if rf.quiescence <= 0 || rf.checkpoints < 0 {
+		return nil, usagef("--quiescence must be positive and --checkpoints not negative")
+	}
+	url, control := spec.Addr, rf.control
+	var stop func()
+	if spec.Kind == target.Embedded {
+		srv := ipamref.New(ipamref.Options{Profile: rf.profile, Checkpoints: rf.checkpoints})
+		sctx, cancel := context.WithCancel(context.Background())
+		ready := make(chan net.Addr, 1)
+		errc := make(chan error, 1)
+		go func() { errc <- ipamref.ListenAndServe(sctx, "127.0.0.1:0", srv, func(a net.Addr) { ready <- a }) }()
+		select {
+		case a := <-ready:
+			url, control = "http://"+a.String()+"/ipam", "http://"+a.String()+"/control"
+		case err := <-errc:
+			cancel()
+			return nil, fmt.Errorf("start the embedded IPAM reference: %w", err)
+		}
+		stop = func() { cancel(); srv.Close(); <-errc }
+	} else if spec.Kind == "net.tcp" {
+		return nil, usagef("target %s: the net.tcp binding is not implemented yet; use soap:http://", spec.Raw)
+	}
+	host, err := soap.NewCallbackHost(rf.callbackListen, soap.Limits{})
+	if err != nil {
+		if stop != nil {
+			stop()
+		}
+		return nil, usagef("callback host on %s: %v", rf.callbackListen, err)
+	}
+	if err := host.Start(); err != nil {
+		if stop != nil {
+			stop()
+		}
+		return nil, usagef("callback host: %v", err)
+	}
+	client := &soap.Client{Timeout: rf.callTimeout}
+	t, err := runner.NewIPAMTarget(runner.IPAMConfig{
+		Profile: rf.profile, URL: url, Control: control, Client: client, Host: host,
+		Quiescence: rf.quiescence, Settle: rf.settle, Checkpoints: rf.checkpoints,
+	})
+	if err != nil {
+		host.Close()
+		if stop != nil {
+			stop()
+		}
+		return nil, usagef("%v", err)
+	}
+	// Reachability check: one IsIpamConfigured call.
+	pctx, cancel := context.WithTimeout(ctx, rf.callTimeout)
+	defer cancel()
+	if _, err := client.Call(pctx, url, soap.NewRequest(soap.ActionIsIpamConfigured, url, soap.WSAAnonymous, soap.IsIpamConfiguredBody())); err != nil {
+		if _, isResp := err.(*soap.Fault); !isResp {
+			host.Close()
+			if stop != nil {
+				stop()
+			}
+			return nil, &unreachableError{fmt.Errorf("target %s: %w", spec.Raw, err)}
+		}
+	}
+	return &bound{
+		model:  runner.IPAMModel{Control: control != ""},
+		target: t,
+		close: func() {
+			client.CloseIdleConnections()
+			host.Close()
+			if stop != nil {
+				stop()
+			}
+		},
+		coverage: t.Coverage,
+	}, nil
+}

@@ -1,0 +1,109 @@
+package main
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/specgate/specgate/fixtures/vdiref"
+)
+
+// TestReferencePassesBothProfilesBothTransports runs 2,000 random sequences
+// per profile against the reference shim over exec and over TCP, and the
+// embedded default: all must pass with exit code 0.
+func TestReferencePassesBothProfilesBothTransports(t *testing.T) {
+	addr := startTCPShim(t)
+	targets := map[string]string{
+		"embedded": "",
+		"exec":     "vdi:exec:" + specgateBin + " fixture vdi-shim",
+		"tcp":      "vdi:tcp://" + addr,
+	}
+	for name, tgt := range targets {
+		for _, profile := range []string{"strict", "documented"} {
+			t.Run(name+"/"+profile, func(t *testing.T) {
+				out := t.TempDir()
+				args := []string{"run", "--model", "vdi", "--profile", profile, "--checks", "2000", "--seed", "11", "--out", out}
+				if tgt != "" {
+					args = append(args, "--target", tgt)
+				}
+				r := specgate(t, 3*time.Minute, args...)
+				if r.code != 0 {
+					t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+				}
+				if !strings.Contains(r.stdout, "vdi/"+profile+": 2000 checks") || !strings.Contains(r.stdout, "PASS") {
+					t.Fatalf("summary missing: %s", r.stdout)
+				}
+				if f := readFailures(t, out); len(f) != 0 {
+					t.Fatalf("reference produced %d failure files", len(f))
+				}
+			})
+		}
+	}
+}
+
+// TestMutantsCaughtAndShrunk runs every mutant shim, in every profile that
+// can see it, over exec and TCP, with the default budget: each must be
+// caught with its kind, shrunk to exactly its documented minimal length,
+// and its failure file must replay against the mutant and pass against the
+// reference.
+func TestMutantsCaughtAndShrunk(t *testing.T) {
+	for _, mi := range vdiref.Mutants {
+		for _, profile := range mi.Profiles {
+			for _, transport := range []string{"exec", "tcp"} {
+				t.Run(fmt.Sprintf("%s/%s/%s", mi.Name, profile, transport), func(t *testing.T) {
+					t.Parallel()
+					var tgt string
+					if transport == "exec" {
+						tgt = "vdi:exec:" + specgateBin + " fixture vdi-shim --mutant " + mi.Name
+					} else {
+						tgt = "vdi:tcp://" + startTCPShim(t, "--mutant", mi.Name)
+					}
+					out := t.TempDir()
+					r := specgate(t, 4*time.Minute, "run", "--model", "vdi", "--profile", profile, "--seed", "1",
+						"--target", tgt, "--out", out, "--call-timeout", "250ms", "--shrink-time", "5s")
+					wantCode := ExitDivergence
+					if mi.Kind != vdiref.KindDivergence {
+						wantCode = ExitUnreachable
+					}
+					if r.code != wantCode {
+						t.Fatalf("exit %d, want %d\n%s%s", r.code, wantCode, r.stdout, r.stderr)
+					}
+					files := readFailures(t, out)
+					if len(files) == 0 {
+						t.Fatalf("no failure file written\n%s", r.stdout)
+					}
+					shortest := files[0]
+					for _, f := range files {
+						if f.Divergence.Kind != mi.Kind {
+							t.Errorf("failure of kind %s (%s), want only %s", f.Divergence.Kind, f.Divergence.Clause, mi.Kind)
+						}
+						if len(f.Sequence) < len(shortest.Sequence) {
+							shortest = f
+						}
+					}
+					if len(shortest.Sequence) != mi.MinLen {
+						t.Fatalf("shrunk to %d steps %v, documented minimum is %d", len(shortest.Sequence), shortest.Steps, mi.MinLen)
+					}
+					if !strings.Contains(r.stdout, "Expected:") || !strings.Contains(r.stdout, "Replay:") {
+						t.Errorf("terminal report lacks Expected/Replay lines:\n%s", r.stdout)
+					}
+					// Replaying reproduces the divergence against the mutant...
+					paths, _ := filepath.Glob(filepath.Join(out, "failures", "*.json"))
+					if transport == "exec" {
+						rr := specgate(t, time.Minute, "replay", paths[0], "--call-timeout", "250ms")
+						if rr.code != wantCode || !strings.Contains(rr.stdout, "REPRODUCED") {
+							t.Errorf("replay against the mutant: exit %d\n%s%s", rr.code, rr.stdout, rr.stderr)
+						}
+					}
+					// ...and passes against the reference.
+					rr := specgate(t, time.Minute, "replay", paths[0], "--target", "embedded")
+					if rr.code != 0 || !strings.Contains(rr.stdout, "PASS") {
+						t.Errorf("replay against the reference: exit %d\n%s%s", rr.code, rr.stdout, rr.stderr)
+					}
+				})
+			}
+		}
+	}
+}
