@@ -20,7 +20,7 @@ type Report struct {
 	SchemaVersion int       `json:"schemaVersion"`
 	Run           Run       `json:"run"`
 	Models        []Model   `json:"models"`
-	Verdict       string    `json:"verdict"` // conformant | divergent | unreachable | interrupted
+	Verdict       string    `json:"verdict"` // see the Verdict* constants
 	ExitCode      int       `json:"exitCode"`
 	Baseline      *Baseline `json:"baseline,omitempty"`
 }
@@ -38,6 +38,9 @@ type Run struct {
 	Finished time.Time `json:"finished"`
 	WallTime float64   `json:"wallTimeSeconds"`
 	Partial  bool      `json:"partial"` // interrupted or over budget
+	// MinCoverage is the minimum cell coverage ratio (0..1) the run was
+	// held to (ApplyMinCoverage); 0 means no minimum.
+	MinCoverage float64 `json:"minCoverage,omitempty"`
 }
 
 // Model is one model's results.
@@ -73,5 +76,9 @@ type Baseline struct {
 	File     string   `json:"file"`
 	Known    []string `json:"known"`    // signatures listed and seen
 	New      []string `json:"new"`      // signatures seen, not listed
-	Resolved []string `json:"resolved"` // listed, no longer seen
+	Resolved []string `json:"resolved"` // listed, no longer seen (complete runs only)
+	// NotChecked lists signatures that are listed but could not be judged:
+	// their model was not part of the run, or the run was partial and
+	// they were not seen.
+	NotChecked []string `json:"notChecked,omitempty"`
 }

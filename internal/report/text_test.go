@@ -1,0 +1,128 @@
+package report
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestWriteTextPlain(t *testing.T) {
+	r := sampleReport(t)
+	var b bytes.Buffer
+	if err := WriteText(&b, r, false); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	if strings.Contains(out, "\x1b") {
+		t.Errorf("escape codes without colour:\n%q", out)
+	}
+	// The clause tree: vdi -> client-table -> Active -> GetCommand.
+	for _, want := range []string{
+		"\nvdi/documented  SQL Server VDI",
+		"\n  client-table\n    DNE\n      ✔ Create (1)\n",
+		"\n    Active\n",
+		"\n      × GetCommand (17) FAIL\n",
+		"\n          Expected: VD_E_CLOSE | NOERROR\n",
+		"\n            Actual: VD_E_TIMEOUT (after 5000 ms)\n",
+		"\n          Sequence: 6 steps (shrunk from 23)\n",
+		"\n             6. GetCommand(0)   <- VD_E_TIMEOUT\n",
+		"\n          Replay: specgate replay specgate-out/failures/vdi-documented-vdi-client-table-Active-GetCommand-42-7.json --target 'vdi:exec:./shim --mode x'\n",
+		"\n  server\n    ✔ Open (90)\n",
+		"    - CloseDevice (0) not reached\n",
+		"\nipam/documented  MS-IPAMM2",
+		"\n  3.15.4.7\n    ✔ start (",
+		"\n  × quiescence (5) FAIL\n",
+		"\n      -> hang at step 3, StartAsyncSchemaConversion(0)",
+		"ipam: 100 checks, 3000 steps, 31 clauses (28 passed, 1 failed, 0 known, 2 not reached), cells 30/48 (62.5%)\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q", want)
+		}
+	}
+	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+	last := lines[len(lines)-1]
+	if last != "89 clauses: 82 passed, 2 failed, 0 known deviations, 5 not reached; 2 new divergences, 0 known; cell coverage 62.5%; divergent (exit 1)" {
+		t.Errorf("summary line %q", last)
+	}
+	if t.Failed() {
+		t.Logf("output:\n%s", out)
+	}
+}
+
+func TestWriteTextColor(t *testing.T) {
+	r := sampleReport(t)
+	b := NewBaselineFromReport(r, "x")
+	b.Deviations = b.Deviations[1:] // vdi known
+	Apply(r, b, "baseline.json")
+	var plain, col bytes.Buffer
+	if err := WriteText(&plain, r, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteText(&col, r, true); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(plain.String(), "\x1b[") {
+		t.Errorf("escape codes without colour")
+	}
+	out := col.String()
+	for _, want := range []string{ansiRed + "×" + ansiReset, ansiGreen + "✔" + ansiReset, ansiYellow + "known deviation" + ansiReset, ansiRed + ansiBold + "unreachable (exit 3)" + ansiReset} {
+		if !strings.Contains(out, want) {
+			t.Errorf("coloured output lacks %q", want)
+		}
+	}
+	// Stripping the escape codes gives the plain output.
+	stripped := out
+	for _, c := range []string{ansiReset, ansiBold, ansiDim, ansiRed, ansiGreen, ansiYellow, ansiCyan} {
+		stripped = strings.ReplaceAll(stripped, c, "")
+	}
+	if stripped != plain.String() {
+		t.Errorf("coloured output differs from the plain one beyond escape codes")
+	}
+	if !strings.Contains(plain.String(), "      ✔ GetCommand (17) known deviation\n") ||
+		!strings.Contains(plain.String(), "-> divergence (known deviation, listed in the baseline) at step 6") ||
+		!strings.Contains(plain.String(), "\nbaseline baseline.json: 1 known, 1 new, 0 gone\n") {
+		t.Errorf("known deviation not shown:\n%s", plain.String())
+	}
+}
+
+type failWriter struct{ n int }
+
+func (w *failWriter) Write(p []byte) (int, error) {
+	if w.n == 0 {
+		return 0, errors.New("disk full")
+	}
+	w.n--
+	return len(p), nil
+}
+
+func TestWriteTextError(t *testing.T) {
+	if err := WriteText(&failWriter{n: 3}, sampleReport(t), false); err == nil || err.Error() != "disk full" {
+		t.Errorf("write error: %v", err)
+	}
+}
+
+func TestIsTerminal(t *testing.T) {
+	f, err := os.Create(filepath.Join(t.TempDir(), "f"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if IsTerminal(f) {
+		t.Errorf("regular file is a terminal")
+	}
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pr.Close()
+	defer pw.Close()
+	if IsTerminal(pw) {
+		t.Errorf("pipe is a terminal")
+	}
+	if IsTerminal(nil) {
+		t.Errorf("nil is a terminal")
+	}
+}
