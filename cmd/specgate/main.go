@@ -4,10 +4,12 @@
 //
 // Exit codes:
 //
-//	0  conformant: no divergence
-//	1  divergence: the SUT did something the model does not allow
+//	0  conformant: no divergence (known baseline deviations do not count)
+//	1  new divergence: the SUT did something the model does not allow
 //	2  usage or configuration error
-//	3  SUT unreachable or crashed
+//	3  SUT unreachable, crashed or hung
+//	4  a known deviation listed in the baseline no longer occurs
+//	5  cell coverage below --min-coverage
 package main
 
 import (
@@ -27,10 +29,12 @@ const (
 )
 
 const exitCodesHelp = `Exit codes:
-  0  conformant: no divergence found
-  1  divergence found (or a replayed failure reproduced)
+  0  conformant: no divergence found (known deviations listed in --baseline do not count)
+  1  new divergence found (or a replayed failure reproduced)
   2  usage or configuration error
-  3  SUT unreachable or crashed
+  3  SUT unreachable, crashed or hung
+  4  a known deviation listed in --baseline no longer occurs (update the baseline)
+  5  cell coverage below --min-coverage
 `
 
 // usageError is a bad flag, argument or configuration: exit code 2.
@@ -53,6 +57,8 @@ Usage:
   specgate replay  FILE [flags]     replay a saved failure file
   specgate models  [--json]         list models, clauses and ambiguities
   specgate shim-check --target T    check that a VDI shim speaks the protocol
+  specgate baseline --report R      write a known-deviation baseline from a report
+  specgate merge --out DIR R...     merge the reports of sharded runs
   specgate fixture NAME [flags]     run a bundled SUT (reference or mutant shims)
   specgate version                  print the version
 
@@ -89,6 +95,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 		if err == nil {
 			return code
 		}
+	case "merge":
+		var code int
+		code, err = cmdMerge(args[1:], stdout, stderr)
+		if err == nil {
+			return code
+		}
+	case "baseline":
+		err = cmdBaseline(args[1:], stdout, stderr)
 	case "models":
 		err = cmdModels(args[1:], stdout)
 	case "fixture":
@@ -100,7 +114,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stdout, topHelp)
 		return ExitConformant
 	default:
-		err = usagef("unknown command %q (want run, replay, models, shim-check, fixture or version)", args[0])
+		err = usagef("unknown command %q (want run, replay, models, shim-check, baseline, merge, fixture or version)", args[0])
 	}
 	if err == nil {
 		return ExitConformant

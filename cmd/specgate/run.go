@@ -18,6 +18,7 @@ import (
 
 	"github.com/specgate/specgate/internal/engine"
 	"github.com/specgate/specgate/internal/failfile"
+	"github.com/specgate/specgate/internal/report"
 	"github.com/specgate/specgate/internal/target"
 	"github.com/specgate/specgate/internal/version"
 	"github.com/specgate/specgate/models"
@@ -42,13 +43,19 @@ Flags:
 `
 
 type runFlags struct {
-	model, target, profile, out string
-	checks, steps, maxFailures  int
-	parallel                    int
-	stderr                      io.Writer
-	seed                        uint64
-	callTimeout, shrinkTime     time.Duration
-	verbose                     bool
+	model, target, profile     string
+	checks, steps, maxFailures int
+	parallel                   int
+	stderr                     io.Writer
+	seed                       uint64
+	callTimeout, shrinkTime    time.Duration
+	verbose                    bool
+	// reports, baselines and CI gating
+	out, jsonOut, junitOut, htmlOut string
+	baseline, corpus, shard         string
+	minCoverage                     float64
+	budget                          time.Duration
+	progress                        string
 	// IPAM over SOAP
 	control, callbackListen string
 	quiescence, settle      time.Duration
@@ -70,7 +77,16 @@ func parseRunFlags(args []string, stderr io.Writer) (*runFlags, error) {
 	fs.DurationVar(&rf.shrinkTime, "shrink-time", 20*time.Second, "time budget of rapid's shrinking per divergence")
 	fs.IntVar(&rf.maxFailures, "max-failures", 20, "shrink and report at most this many distinct divergences per model")
 	fs.IntVar(&rf.parallel, "parallel", runtime.NumCPU(), "sequences in flight at once (results equal a serial run)")
-	fs.BoolVar(&rf.verbose, "v", false, "log progress to stderr")
+	fs.BoolVar(&rf.verbose, "v", false, "log engine events to stderr")
+	fs.StringVar(&rf.jsonOut, "json", "", "JSON report path (default OUT/report.json; \"\" after --json= disables)")
+	fs.StringVar(&rf.junitOut, "junit", "", "JUnit XML report path (default OUT/report.xml)")
+	fs.StringVar(&rf.htmlOut, "html", "", "self-contained HTML report path (default OUT/report.html)")
+	fs.StringVar(&rf.baseline, "baseline", "", "known-deviation baseline file: listed divergences do not fail the run, listed ones that are gone do (exit 4)")
+	fs.StringVar(&rf.corpus, "corpus", "", "directory of failure files replayed before fuzzing (regression corpus)")
+	fs.Float64Var(&rf.minCoverage, "min-coverage", 0, "fail (exit 5) when a model's cell coverage is below this fraction, e.g. 0.8")
+	fs.DurationVar(&rf.budget, "budget", 0, "stop fuzzing after this long (e.g. 10m) and still write complete reports")
+	fs.StringVar(&rf.shard, "shard", "", "run shard i of n (\"i/n\", 0 <= i < n) of the checks; combine with specgate merge")
+	fs.StringVar(&rf.progress, "progress", "auto", "progress display: auto (bar on a TTY, lines otherwise), bar, lines or none")
 	addSOAPFlags(fs, rf)
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), runHelp)
@@ -101,6 +117,36 @@ func parseRunFlags(args []string, stderr io.Writer) (*runFlags, error) {
 	if err := models.CheckProfile(rf.profile, []string{models.ProfileStrict, models.ProfileDocumented}); err != nil {
 		return nil, usagef("run: %v", err)
 	}
+	if rf.minCoverage < 0 || rf.minCoverage > 1 {
+		return nil, usagef("run: --min-coverage must be between 0 and 1, got %v", rf.minCoverage)
+	}
+	if rf.budget < 0 {
+		return nil, usagef("run: --budget must not be negative")
+	}
+	switch rf.progress {
+	case "auto", "bar", "lines", "none":
+	default:
+		return nil, usagef("run: --progress must be auto, bar, lines or none, got %q", rf.progress)
+	}
+	if rf.shard != "" {
+		if _, _, err := parseShard(rf.shard); err != nil {
+			return nil, usagef("run: %v", err)
+		}
+		if rf.seed == 0 {
+			return nil, usagef("run: --shard needs an explicit --seed so every shard runs the same checks")
+		}
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if !set["json"] {
+		rf.jsonOut = filepath.Join(rf.out, "report.json")
+	}
+	if !set["junit"] {
+		rf.junitOut = filepath.Join(rf.out, "report.xml")
+	}
+	if !set["html"] {
+		rf.htmlOut = filepath.Join(rf.out, "report.html")
+	}
 	if rf.seed == 0 {
 		var b [8]byte
 		_, _ = rand.Read(b[:])
@@ -122,15 +168,40 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	var baseline *report.BaselineFile
+	if rf.baseline != "" {
+		if baseline, err = report.ReadBaseline(rf.baseline); err != nil {
+			return 0, usagef("run: %v", err)
+		}
+	}
+	var corpus []*failfile.File
+	if rf.corpus != "" {
+		if corpus, err = readCorpus(rf.corpus); err != nil {
+			return 0, usagef("run: %v", err)
+		}
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	fuzzCtx, cancelBudget := ctx, context.CancelFunc(func() {})
+	if rf.budget > 0 {
+		fuzzCtx, cancelBudget = context.WithTimeout(ctx, rf.budget)
+	}
+	defer cancelBudget()
 	log := newLogger(stderr, rf.verbose)
 	failDir := filepath.Join(rf.out, "failures")
-	p := newPrinter(stdout)
-	fmt.Fprintf(stdout, "specgate %s  seed %d  target %s  profile %s\n", version.Version, rf.seed, spec.Raw, rf.profile)
+	first, count := rf.shardRange()
+	rep := &report.Report{Schema: report.Schema, SchemaVersion: report.SchemaVersion, Run: report.Run{
+		Version: version.Version, Target: spec.Raw, Profile: rf.profile, Seed: rf.seed, Checks: count,
+		Steps: rf.steps, Shard: rf.shard, Started: time.Now().UTC(),
+	}}
+	fmt.Fprintf(stdout, "specgate %s  seed %d  target %s  profile %s  checks %d (from %d)\n",
+		version.Version, rf.seed, spec.Raw, rf.profile, count, first)
 
-	hasDiv, hasFault := false, false
 	for _, mb := range selected {
+		if ctx.Err() != nil {
+			rep.Run.Partial = true
+			break
+		}
 		bound, err := mb.open(ctx, spec, rf)
 		if err != nil {
 			return 0, err
@@ -139,49 +210,128 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 		if bound.model != nil {
 			model = bound.model
 		}
+		inf := model.Info()
+		mr := report.Model{Name: mb.name, Title: inf.Title, Profile: rf.profile, Clauses: inf.Clauses, Ambiguities: inf.Ambiguities}
+		addFailure := func(f engine.Failure, path, replay string) {
+			ff := failfile.FromFailure(f, spec.Raw, version.Version)
+			mr.Divergences = append(mr.Divergences, report.Divergence{Divergence: f.Divergence,
+				Signature: report.SignatureOf(mb.name, f.Divergence), Sequence: f.Sequence, Steps: ff.Steps,
+				Original: f.Original, Seed: f.Seed, Check: f.Check, Transcript: f.Transcript, File: path, Replay: replay})
+			fmt.Fprintf(stdout, "  x %s/%s: %s [%s], shrunk from %d to %d steps -> %s\n", mb.name, rf.profile,
+				f.Divergence.Kind, f.Divergence.Clause, f.Original, len(f.Sequence), path)
+		}
+		// The regression corpus first: every saved failure of this model.
+		replayed := 0
+		for _, cf := range corpus {
+			if cf.Model != mb.name {
+				continue
+			}
+			replayed++
+			d, transcript, err := engine.Replay(ctx, bound.target, cf.Sequence)
+			if err != nil {
+				bound.close()
+				return 0, &unreachableError{fmt.Errorf("corpus replay: %w", err)}
+			}
+			if d != nil {
+				addFailure(engine.Failure{Model: mb.name, Profile: rf.profile, Seed: cf.Seed, Check: cf.Check,
+					Sequence: cf.Sequence, Original: len(cf.Sequence), Divergence: *d, Transcript: transcript},
+					cf.Path, replayCommand(cf.Path, spec.Raw))
+			}
+		}
+		if replayed > 0 {
+			fmt.Fprintf(stdout, "%s: replayed %d corpus sequences from %s\n", mb.name, replayed, rf.corpus)
+		}
+		prog := newProgress(stderr, mb.name, count, rf.progress)
 		eng, err := engine.New(model, bound.target, engine.Config{
-			Model: mb.name, Profile: rf.profile, Seed: rf.seed, Checks: rf.checks, Steps: rf.steps,
+			Model: mb.name, Profile: rf.profile, Seed: rf.seed, Checks: count, FirstCheck: first, Steps: rf.steps,
 			ShrinkTime: rf.shrinkTime, MaxFailures: rf.maxFailures, Logger: log, Parallel: rf.parallel,
+			OnCheck: prog.check,
 			OnFailure: func(f engine.Failure) {
+				prog.failure()
 				ff := failfile.FromFailure(f, spec.Raw, version.Version)
 				path, werr := ff.Write(failDir, func(path string) string { return replayCommand(path, spec.Raw) })
 				if werr != nil {
 					fmt.Fprintf(stderr, "specgate: %v\n", werr)
 				}
-				p.failure(ff, path)
+				addFailure(f, path, ff.Replay)
 			},
 		})
 		if err != nil {
 			bound.close()
 			return 0, usagef("run: %v", err)
 		}
-		start := time.Now()
-		res, err := eng.Run(ctx)
+		res, err := eng.Run(fuzzCtx)
+		prog.done()
 		bound.close()
 		if err != nil {
 			return 0, &unreachableError{fmt.Errorf("run %s: %w", mb.name, err)}
 		}
-		cov := bound.coverage()
-		p.modelSummary(mb.name, rf.profile, res, cov, time.Since(start))
-		for _, f := range res.Failures {
-			if exitFor(f.Divergence.Kind) == ExitDivergence {
-				hasDiv = true
-			} else {
-				hasFault = true
-			}
-		}
+		mr.Checks, mr.Steps, mr.Coverage = res.Checks, res.Steps, bound.coverage()
+		rep.Models = append(rep.Models, mr)
 		if res.Interrupted {
-			fmt.Fprintln(stdout, "interrupted: results above are partial")
-			break
+			rep.Run.Partial = true
+			if ctx.Err() != nil {
+				fmt.Fprintln(stdout, "interrupted: the reports hold what was found so far")
+				break
+			}
+			fmt.Fprintf(stdout, "%s: the --budget of %v ran out after %d checks\n", mb.name, rf.budget, res.Checks)
 		}
 	}
-	switch {
-	case hasDiv:
-		return ExitDivergence, nil
-	case hasFault:
-		return ExitUnreachable, nil
+	rep.Run.Finished = time.Now().UTC()
+	rep.Run.WallTime = rep.Run.Finished.Sub(rep.Run.Started).Seconds()
+	report.Recompute(rep)
+	if baseline != nil {
+		report.Apply(rep, baseline, rf.baseline)
 	}
-	return ExitConformant, nil
+	if rf.minCoverage > 0 {
+		report.ApplyMinCoverage(rep, rf.minCoverage)
+	}
+	if err := writeReports(rep, rf); err != nil {
+		fmt.Fprintf(stderr, "specgate: %v\n", err)
+	}
+	color := false
+	if f, ok := stdout.(*os.File); ok {
+		color = report.IsTerminal(f) && os.Getenv("NO_COLOR") == ""
+	}
+	fmt.Fprintln(stdout)
+	_ = report.WriteText(stdout, rep, color)
+	return rep.ExitCode, nil
+}
+
+// writeReports writes the JSON, JUnit and HTML reports atomically.
+func writeReports(rep *report.Report, rf *runFlags) error {
+	var errs []error
+	if rf.jsonOut != "" {
+		errs = append(errs, report.WriteJSON(rf.jsonOut, rep))
+	}
+	if rf.junitOut != "" {
+		errs = append(errs, report.WriteJUnit(rf.junitOut, rep))
+	}
+	if rf.htmlOut != "" {
+		errs = append(errs, report.WriteHTML(rf.htmlOut, rep))
+	}
+	return errors.Join(errs...)
+}
+
+// readCorpus loads every failure file of a regression corpus directory.
+func readCorpus(dir string) ([]*failfile.File, error) {
+	paths, err := filepath.Glob(filepath.Join(dir, "*.json"))
+	if err != nil {
+		return nil, err
+	}
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		return nil, fmt.Errorf("--corpus %s is not a directory", dir)
+	}
+	var out []*failfile.File
+	for _, p := range paths {
+		f, err := failfile.Read(p, validAction)
+		if err != nil {
+			return nil, fmt.Errorf("corpus: %w", err)
+		}
+		f.Path = p
+		out = append(out, f)
+	}
+	return out, nil
 }
 
 // exitFor maps a divergence kind to its exit code: crashes, hangs and an

@@ -44,6 +44,8 @@ type File struct {
 	Divergence      engine.Divergence `json:"divergence"`
 	Transcript      []string          `json:"transcript,omitempty"`
 	Replay          string            `json:"replay"`
+	// Path is where the file was read from (not stored).
+	Path string `json:"-"`
 }
 
 // FromFailure builds the file form of f.

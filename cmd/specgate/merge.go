@@ -1,0 +1,110 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/specgate/specgate/internal/report"
+)
+
+const mergeHelp = `Usage: specgate merge --out DIR [--baseline FILE] [--min-coverage F] REPORT.json...
+
+Combines the JSON reports of the shards of one run (specgate run --shard i/n
+with the same --seed and --checks) into one report with the same coverage
+and divergences as an unsharded run, writes report.json, report.xml and
+report.html to DIR, prints the summary, and exits with the run's exit code.
+
+Flags:
+`
+
+func cmdMerge(args []string, stdout, stderr io.Writer) (int, error) {
+	fs := flag.NewFlagSet("merge", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	out := fs.String("out", "specgate-out", "directory for the merged reports")
+	baseline := fs.String("baseline", "", "known-deviation baseline to apply to the merged report")
+	minCov := fs.Float64("min-coverage", 0, "fail (exit 5) when a model's cell coverage is below this fraction")
+	fs.Usage = func() { fmt.Fprint(fs.Output(), mergeHelp); fs.PrintDefaults(); fmt.Fprint(fs.Output(), "\n"+exitCodesHelp) }
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0, errHelp
+		}
+		return 0, usagef("merge: %v", err)
+	}
+	if fs.NArg() == 0 {
+		return 0, usagef("merge: no report files given")
+	}
+	var reps []*report.Report
+	for _, p := range fs.Args() {
+		r, err := report.ReadJSON(p)
+		if err != nil {
+			return 0, usagef("merge: %v", err)
+		}
+		reps = append(reps, r)
+	}
+	merged, err := report.Merge(reps)
+	if err != nil {
+		return 0, usagef("merge: %v", err)
+	}
+	if *baseline != "" {
+		b, err := report.ReadBaseline(*baseline)
+		if err != nil {
+			return 0, usagef("merge: %v", err)
+		}
+		report.Apply(merged, b, *baseline)
+	}
+	if *minCov > 0 {
+		report.ApplyMinCoverage(merged, *minCov)
+	}
+	rf := &runFlags{jsonOut: *out + "/report.json", junitOut: *out + "/report.xml", htmlOut: *out + "/report.html"}
+	if err := writeReports(merged, rf); err != nil {
+		return 0, fmt.Errorf("merge: %w", err)
+	}
+	color := false
+	if f, ok := stdout.(*os.File); ok {
+		color = report.IsTerminal(f)
+	}
+	_ = report.WriteText(stdout, merged, color)
+	return merged.ExitCode, nil
+}
+
+const baselineHelp = `Usage: specgate baseline --report REPORT.json --reason TEXT [--out FILE]
+
+Writes a known-deviation baseline listing every divergence of a report by
+its stable signature (model, clause, kind, expected set, observed) with a
+reason. Commit it and pass it to "specgate run --baseline FILE": listed
+divergences no longer fail the run, new ones do, and a listed deviation
+that no longer occurs fails the run with exit code 4 so the list stays true.
+
+Flags:
+`
+
+func cmdBaseline(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("baseline", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	rep := fs.String("report", "specgate-out/report.json", "the JSON report of a run")
+	reason := fs.String("reason", "", "why these deviations are accepted (required)")
+	out := fs.String("out", "specgate-baseline.json", "baseline file to write")
+	fs.Usage = func() { fmt.Fprint(fs.Output(), baselineHelp); fs.PrintDefaults() }
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return errHelp
+		}
+		return usagef("baseline: %v", err)
+	}
+	if *reason == "" {
+		return usagef("baseline: --reason is required: say why these deviations are accepted")
+	}
+	r, err := report.ReadJSON(*rep)
+	if err != nil {
+		return usagef("baseline: %v", err)
+	}
+	b := report.NewBaselineFromReport(r, *reason)
+	if err := b.Write(*out); err != nil {
+		return fmt.Errorf("baseline: %w", err)
+	}
+	fmt.Fprintf(stdout, "wrote %s with %d deviations\n", *out, len(b.Deviations))
+	return nil
+}
