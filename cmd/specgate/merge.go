@@ -26,7 +26,11 @@ func cmdMerge(args []string, stdout, stderr io.Writer) (int, error) {
 	out := fs.String("out", "specgate-out", "directory for the merged reports")
 	baseline := fs.String("baseline", "", "known-deviation baseline to apply to the merged report")
 	minCov := fs.Float64("min-coverage", 0, "fail (exit 5) when a model's cell coverage is below this fraction")
-	fs.Usage = func() { fmt.Fprint(fs.Output(), mergeHelp); fs.PrintDefaults(); fmt.Fprint(fs.Output(), "\n"+exitCodesHelp) }
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), mergeHelp)
+		fs.PrintDefaults()
+		fmt.Fprint(fs.Output(), "\n"+exitCodesHelp)
+	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0, errHelp
