@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"flag"
 	"fmt"
 	"net"
+	"net/http"
 	"time"
 
 	"github.com/specgate/specgate/fixtures/ipamref"
@@ -19,6 +21,10 @@ func addSOAPFlags(fs *flag.FlagSet, rf *runFlags) {
 	fs.DurationVar(&rf.quiescence, "quiescence", 5*time.Second, "IPAM: how long to wait for an awaited callback before reporting silence")
 	fs.DurationVar(&rf.settle, "settle", 30*time.Millisecond, "IPAM: wait after a sequence for late callbacks")
 	fs.IntVar(&rf.checkpoints, "checkpoints", 1, "IPAM: checkpoints per operation requested through the control endpoint")
+	fs.StringVar(&rf.caCert, "ca-cert", "", "https targets: PEM file of the CA that signed the server certificate")
+	fs.StringVar(&rf.clientCert, "client-cert", "", "https targets: PEM client certificate (with --client-key)")
+	fs.StringVar(&rf.clientKey, "client-key", "", "https targets: PEM client key")
+	fs.StringVar(&rf.authFile, "auth-file", "", "file holding the target credential (\"Bearer TOKEN\", \"Basic B64\" or USER:PASSWORD); default $"+AuthEnv+"; never a flag value")
 }
 
 // openIPAM opens an IPAM management server: the embedded reference (with
@@ -59,10 +65,19 @@ func openIPAM(ctx context.Context, spec target.Spec, rf *runFlags) (*bound, erro
 		}
 		return nil, usagef("callback host: %v", err)
 	}
-	client := &soap.Client{Timeout: rf.callTimeout}
+	tcfg, err := tlsConfig(rf.caCert, rf.clientCert, rf.clientKey)
+	if err != nil {
+		host.Close()
+		if stop != nil {
+			stop()
+		}
+		return nil, usagef("%v", err)
+	}
+	client := &soap.Client{Timeout: rf.callTimeout, TLSConfig: tcfg, Header: authHeader(rf.auth)}
 	t, err := runner.NewIPAMTarget(runner.IPAMConfig{
 		Profile: rf.profile, URL: url, Control: control, Client: client, Host: host,
 		Quiescence: rf.quiescence, Settle: rf.settle, Checkpoints: rf.checkpoints,
+		ControlHTTP: controlClient(tcfg, rf.callTimeout), ControlHeader: authHeader(rf.auth),
 	})
 	if err != nil {
 		host.Close()
@@ -80,7 +95,7 @@ func openIPAM(ctx context.Context, spec target.Spec, rf *runFlags) (*bound, erro
 			if stop != nil {
 				stop()
 			}
-			return nil, &unreachableError{fmt.Errorf("target %s: %w", spec.Raw, err)}
+			return nil, &unreachableError{fmt.Errorf("target %s: %s", spec.Raw, rf.redactor.String(err.Error()))}
 		}
 	}
 	return &bound{
@@ -95,4 +110,8 @@ func openIPAM(ctx context.Context, spec target.Spec, rf *runFlags) (*bound, erro
 		},
 		coverage: t.Coverage,
 	}, nil
+}
+
+func controlClient(tcfg *tls.Config, timeout time.Duration) *http.Client {
+	return &http.Client{Timeout: timeout, Transport: &http.Transport{TLSClientConfig: tcfg, Proxy: nil}}
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/specgate/specgate/internal/engine"
 	"github.com/specgate/specgate/internal/failfile"
+	"github.com/specgate/specgate/internal/redact"
 	"github.com/specgate/specgate/internal/target"
 )
 
@@ -84,6 +85,12 @@ func cmdReplay(args []string, stdout, stderr io.Writer) (int, error) {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	rf.profile = *profile
+	if rf.auth, err = loadAuth(rf.authFile); err != nil {
+		return 0, usagef("replay: %v", err)
+	}
+	rf.redactor = redact.New(secretsOf(rf.auth)...)
+	stdout = rf.redactor.Writer(stdout)
+	defer redact.Flush(stdout)
 	b, err := sel[0].open(ctx, spec, rf)
 	if err != nil {
 		return 0, err

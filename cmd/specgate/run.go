@@ -18,6 +18,7 @@ import (
 
 	"github.com/specgate/specgate/internal/engine"
 	"github.com/specgate/specgate/internal/failfile"
+	"github.com/specgate/specgate/internal/redact"
 	"github.com/specgate/specgate/internal/report"
 	"github.com/specgate/specgate/internal/target"
 	"github.com/specgate/specgate/internal/version"
@@ -56,6 +57,11 @@ type runFlags struct {
 	minCoverage                     float64
 	budget                          time.Duration
 	progress                        string
+	// target security: TLS files, the credential (from env or file) and
+	// the redactor that keeps it out of every output
+	caCert, clientCert, clientKey, authFile string
+	auth                                    string
+	redactor                                *redact.Redactor
 	// IPAM over SOAP
 	control, callbackListen string
 	quiescence, settle      time.Duration
@@ -147,6 +153,11 @@ func parseRunFlags(args []string, stderr io.Writer) (*runFlags, error) {
 	if !set["html"] {
 		rf.htmlOut = filepath.Join(rf.out, "report.html")
 	}
+	auth, err := loadAuth(rf.authFile)
+	if err != nil {
+		return nil, usagef("run: %v", err)
+	}
+	rf.auth, rf.redactor = auth, redact.New(secretsOf(auth)...)
 	if rf.seed == 0 {
 		var b [8]byte
 		_, _ = rand.Read(b[:])
@@ -160,6 +171,11 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	// Nothing specgate prints may carry the target's credential.
+	stdout, stderr = rf.redactor.Writer(stdout), rf.redactor.Writer(stderr)
+	rf.stderr = stderr
+	defer redact.Flush(stdout)
+	defer redact.Flush(stderr)
 	spec, err := target.Parse(rf.target)
 	if err != nil {
 		return 0, usagef("run: %v", err)
@@ -213,6 +229,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 		inf := model.Info()
 		mr := report.Model{Name: mb.name, Title: inf.Title, Profile: rf.profile, Clauses: inf.Clauses, Ambiguities: inf.Ambiguities}
 		addFailure := func(f engine.Failure, path, replay string) {
+			redactFailure(rf.redactor, &f)
 			ff := failfile.FromFailure(f, spec.Raw, version.Version)
 			mr.Divergences = append(mr.Divergences, report.Divergence{Divergence: f.Divergence,
 				Signature: report.SignatureOf(mb.name, f.Divergence), Sequence: f.Sequence, Steps: ff.Steps,
@@ -248,6 +265,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 			OnCheck: prog.check,
 			OnFailure: func(f engine.Failure) {
 				prog.failure()
+				redactFailure(rf.redactor, &f)
 				ff := failfile.FromFailure(f, spec.Raw, version.Version)
 				path, werr := ff.Write(failDir, func(path string) string { return replayCommand(path, spec.Raw) })
 				if werr != nil {

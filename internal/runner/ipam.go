@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 	"sync"
 	"time"
@@ -64,6 +65,10 @@ type IPAMConfig struct {
 	// Checkpoints asks the server (through the control endpoint) for this
 	// many checkpoints per operation.
 	Checkpoints int
+	// ControlHTTP and ControlHeader configure the control endpoint client
+	// (TLS, credentials).
+	ControlHTTP   *http.Client
+	ControlHeader http.Header
 }
 
 // IPAMTarget runs IPAM sessions on one management server. The ADM is
@@ -90,7 +95,7 @@ func NewIPAMTarget(cfg IPAMConfig) (*IPAMTarget, error) {
 	}
 	t := &IPAMTarget{cfg: cfg, profile: p, cov: coverage.NewCounter(ipam.Cells())}
 	if cfg.Control != "" {
-		t.ctl = &soap.Control{URL: strings.TrimSuffix(cfg.Control, "/")}
+		t.ctl = &soap.Control{URL: strings.TrimSuffix(cfg.Control, "/"), HTTP: cfg.ControlHTTP, Header: cfg.ControlHeader}
 	}
 	return t, nil
 }

@@ -49,6 +49,9 @@ func Parse(s string) (Spec, error) {
 		if err != nil || u.Host == "" {
 			return Spec{}, fmt.Errorf("invalid target %q: want soap:http://HOST:PORT/PATH", s)
 		}
+		if u.User != nil {
+			return Spec{}, fmt.Errorf("invalid target: credentials in the URL are not accepted (they would end up in reports); put them in $SPECGATE_AUTH or --auth-file")
+		}
 		switch u.Scheme {
 		case "http", "https", "net.tcp":
 		default:
