@@ -57,8 +57,8 @@ func fixtureVDIShim(ctx context.Context, args []string, stdout, stderr io.Writer
 		fmt.Fprint(fs.Output(), "Usage: specgate fixture vdi-shim [--profile P] [--mutant NAME] [--listen ADDR]\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
+	if err := parseFlags(fs, args); err != nil {
+		if errors.Is(err, errHelp) {
 			return errHelp
 		}
 		return usagef("fixture vdi-shim: %v", err)

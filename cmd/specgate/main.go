@@ -14,6 +14,7 @@ package main
 
 import (
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -132,4 +133,18 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return ExitUsage
 	}
 	return ExitUsage
+}
+
+// parseFlags parses a command's flags. A bad flag is reported by the caller
+// in one line; only -h/--help prints the usage.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	out := fs.Output()
+	fs.SetOutput(io.Discard)
+	err := fs.Parse(args)
+	fs.SetOutput(out)
+	if errors.Is(err, flag.ErrHelp) {
+		fs.Usage()
+		return errHelp
+	}
+	return err
 }

@@ -31,8 +31,8 @@ func cmdMerge(args []string, stdout, stderr io.Writer) (int, error) {
 		fs.PrintDefaults()
 		fmt.Fprint(fs.Output(), "\n"+exitCodesHelp)
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
+	if err := parseFlags(fs, args); err != nil {
+		if errors.Is(err, errHelp) {
 			return 0, errHelp
 		}
 		return 0, usagef("merge: %v", err)
@@ -92,8 +92,8 @@ func cmdBaseline(args []string, stdout, stderr io.Writer) error {
 	reason := fs.String("reason", "", "why these deviations are accepted (required)")
 	out := fs.String("out", "specgate-baseline.json", "baseline file to write")
 	fs.Usage = func() { fmt.Fprint(fs.Output(), baselineHelp); fs.PrintDefaults() }
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
+	if err := parseFlags(fs, args); err != nil {
+		if errors.Is(err, errHelp) {
 			return errHelp
 		}
 		return usagef("baseline: %v", err)

@@ -20,8 +20,8 @@ func cmdModels(args []string, stdout io.Writer) error {
 		fmt.Fprint(fs.Output(), "Usage: specgate models [--json] [--model NAME]\n\nLists every model with its profiles, clauses (with sources) and the ambiguities each profile resolves.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
+	if err := parseFlags(fs, args); err != nil {
+		if errors.Is(err, errHelp) {
 			return errHelp
 		}
 		return usagef("models: %v", err)

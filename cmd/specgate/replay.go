@@ -50,8 +50,8 @@ func cmdReplay(args []string, stdout, stderr io.Writer) (int, error) {
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		file, args = args[0], args[1:]
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
+	if err := parseFlags(fs, args); err != nil {
+		if errors.Is(err, errHelp) {
 			return 0, errHelp
 		}
 		return 0, usagef("replay: %v", err)

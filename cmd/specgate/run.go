@@ -99,8 +99,8 @@ func parseRunFlags(args []string, stderr io.Writer) (*runFlags, error) {
 		fs.PrintDefaults()
 		fmt.Fprint(fs.Output(), "\n"+exitCodesHelp)
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
+	if err := parseFlags(fs, args); err != nil {
+		if errors.Is(err, errHelp) {
 			return nil, errHelp
 		}
 		return nil, usagef("run: %v", err)

@@ -34,8 +34,8 @@ func cmdShimCheck(args []string, stdout, stderr io.Writer) (int, error) {
 	tgt := fs.String("target", "", "the shim: vdi:exec:'CMD ARGS' or vdi:tcp://HOST:PORT")
 	callTimeout := fs.Duration("call-timeout", 5*time.Second, "deadline of every call")
 	fs.Usage = func() { fmt.Fprint(fs.Output(), shimCheckHelp); fs.PrintDefaults() }
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
+	if err := parseFlags(fs, args); err != nil {
+		if errors.Is(err, errHelp) {
 			return 0, errHelp
 		}
 		return 0, usagef("shim-check: %v", err)
