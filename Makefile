@@ -17,7 +17,11 @@ vet:
 # The whole test suite: unit tests, properties, fuzz seed corpora, Ginkgo
 # suites, mutants and end-to-end CLI tests. Used by .ci/run.
 test: vet
-	$(GO) test -count=1 -timeout 15m $(PKGS)
+	$(GO) test -count=1 -timeout 20m $(PKGS)
+	$(GO) test -count=1 -race -timeout 15m $(RACEPKGS)
+
+# The drivers and the runner, under the race detector (part of `make test`).
+RACEPKGS := ./internal/shim ./internal/soap ./internal/runner ./internal/engine
 
 test-short:
 	$(GO) test -short -count=1 $(PKGS)

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/specgate/specgate/fixtures/ipamref"
 	"github.com/specgate/specgate/fixtures/vdiref"
 	"github.com/specgate/specgate/internal/shim"
 )
@@ -23,6 +24,8 @@ Runs a system under test bundled with specgate.
 Fixtures:
   vdi-shim    the reference VDI implementation (or a mutant) as a JSON-RPC shim,
               on stdin/stdout, or on TCP with --listen
+  ipam-server the reference IPAM management server (or a mutant) over HTTP, with its
+              control endpoint: SOAP on /ipam, control on /control
   echo        echoes every stdin line (the raw-pipe baseline of the benchmarks)
 
 Run "specgate fixture vdi-shim --help" for its flags; --mutant list prints the mutants.
@@ -41,10 +44,12 @@ func cmdFixture(args []string, stdout, stderr io.Writer) error {
 	switch args[0] {
 	case "vdi-shim":
 		return fixtureVDIShim(ctx, args[1:], stdout, stderr)
+	case "ipam-server":
+		return fixtureIPAMServer(ctx, args[1:], stdout, stderr)
 	case "echo":
 		return shim.Echo(os.Stdin, os.Stdout)
 	}
-	return usagef("fixture: unknown fixture %q (want vdi-shim or echo)", args[0])
+	return usagef("fixture: unknown fixture %q (want vdi-shim, ipam-server or echo)", args[0])
 }
 
 func fixtureVDIShim(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -89,4 +94,38 @@ func knownVDIMutant(name string) bool {
 		}
 	}
 	return false
+}
+
+func fixtureIPAMServer(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("fixture ipam-server", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	profile := fs.String("profile", "documented", "profile to emulate: strict or documented")
+	mutant := fs.String("mutant", "", "serve this mutant instead of the reference (\"list\" prints them)")
+	listen := fs.String("listen", "127.0.0.1:0", "address to listen on")
+	checkpoints := fs.Int("checkpoints", 1, "checkpoints per operation")
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), "Usage: specgate fixture ipam-server [--profile P] [--mutant NAME] [--listen ADDR]\n\nPrints \"listening on ADDR\" when ready; SOAP on http://ADDR/ipam, control on http://ADDR/control.\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	if err := parseFlags(fs, args); err != nil {
+		if errors.Is(err, errHelp) {
+			return errHelp
+		}
+		return usagef("fixture ipam-server: %v", err)
+	}
+	if *mutant == "list" {
+		for _, m := range ipamref.Mutants {
+			fmt.Fprintf(stdout, "%-30s %-36s minimal %d steps (%s): %s\n", m.Name, m.Clause, m.MinLen, strings.Join(m.Profiles, ","), m.Description)
+		}
+		return nil
+	}
+	opts := ipamref.Options{Profile: *profile, Mutant: *mutant, Checkpoints: *checkpoints}
+	if err := opts.Validate(); err != nil {
+		return usagef("fixture ipam-server: %v", err)
+	}
+	srv := ipamref.New(opts)
+	defer srv.Close()
+	return ipamref.ListenAndServe(ctx, *listen, srv, func(a net.Addr) {
+		fmt.Fprintf(stdout, "listening on %s\n", a)
+	})
 }

@@ -82,7 +82,13 @@ func readFailures(t *testing.T, dir string) []*failfile.File {
 // returns its address; the process is stopped when the test ends.
 func startTCPShim(t *testing.T, extra ...string) string {
 	t.Helper()
-	args := append([]string{"fixture", "vdi-shim", "--listen", "127.0.0.1:0"}, extra...)
+	return startFixture(t, append([]string{"fixture", "vdi-shim", "--listen", "127.0.0.1:0"}, extra...)...)
+}
+
+// startFixture runs "specgate fixture ..." that prints "listening on ADDR"
+// and returns ADDR; the process is stopped when the test ends.
+func startFixture(t *testing.T, args ...string) string {
+	t.Helper()
 	cmd := exec.Command(specgateBin, args...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
