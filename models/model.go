@@ -26,6 +26,9 @@ type Action struct {
 
 // String renders the action the way failure reports print it.
 func (a Action) String() string {
+	if strings.HasPrefix(a.Op, "ctl.Set") {
+		return a.Op + "(" + strconv.FormatBool(a.Arg == 1) + ")"
+	}
 	var b strings.Builder
 	b.WriteString(a.Op)
 	b.WriteByte('(')

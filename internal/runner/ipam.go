@@ -538,3 +538,6 @@ func (s *ipamSession) Close(ctx context.Context) {
 	}
 	s.t.mu.Unlock()
 }
+
+// Exercised returns the clauses the session's last step exercised.
+func (s *ipamSession) Exercised() []string { return append([]string(nil), s.m.Exercised...) }

@@ -12,6 +12,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	_ "github.com/specgate/specgate/suites/harness"
+	_ "github.com/specgate/specgate/suites/ipam"
 	_ "github.com/specgate/specgate/suites/vdi"
 )
 

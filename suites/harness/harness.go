@@ -7,13 +7,19 @@ package harness
 import (
 	"context"
 	"flag"
+	"net"
 	"strings"
+	"sync"
+	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/specgate/specgate/fixtures/ipamref"
 	"github.com/specgate/specgate/fixtures/vdiref"
+	"github.com/specgate/specgate/internal/runner"
 	"github.com/specgate/specgate/internal/shim"
+	"github.com/specgate/specgate/internal/soap"
 	"github.com/specgate/specgate/internal/target"
 	"github.com/specgate/specgate/internal/vdiapi"
 )
@@ -67,4 +73,54 @@ var _ = SynchronizedBeforeSuite(func() []byte {
 	if VDI != nil {
 		DeferCleanup(func() { _ = VDI.Shutdown() })
 	}
+	if Wants(target.FamilySOAP) {
+		for _, p := range Profiles() {
+			openIPAM(p)
+		}
+	}
 })
+
+var (
+	ipamMu      sync.Mutex
+	ipamTargets = map[string]*runner.IPAMTarget{}
+)
+
+// IPAM returns this process's IPAM target for a profile, opened before
+// the suite ran.
+func IPAM(profile string) *runner.IPAMTarget {
+	GinkgoHelper()
+	ipamMu.Lock()
+	defer ipamMu.Unlock()
+	t, ok := ipamTargets[profile]
+	Expect(ok).To(BeTrue(), "no IPAM target for profile %s", profile)
+	return t
+}
+
+// openIPAM opens the IPAM target of a profile: the embedded reference
+// server started in this process (one per profile), or the soap: target
+// with the -control endpoint. Every session resets the server through the
+// control endpoint, which the clause specs need. Called from the
+// SynchronizedBeforeSuite, so the servers live for the whole suite.
+func openIPAM(profile string) {
+	url, control := Spec.Addr, *controlFlag
+	if Spec.Kind == target.Embedded {
+		srv := ipamref.New(ipamref.Options{Profile: profile})
+		ctx, cancel := context.WithCancel(context.Background())
+		ready := make(chan net.Addr, 1)
+		go func() { _ = ipamref.ListenAndServe(ctx, "127.0.0.1:0", srv, func(a net.Addr) { ready <- a }) }()
+		a := <-ready
+		DeferCleanup(func() { cancel(); srv.Close() })
+		url, control = "http://"+a.String()+"/ipam", "http://"+a.String()+"/control"
+	}
+	Expect(control).NotTo(BeEmpty(), "the IPAM clause specs need the vendor control endpoint (-control URL)")
+	host, err := soap.NewCallbackHost("127.0.0.1:0", soap.Limits{})
+	Expect(err).NotTo(HaveOccurred())
+	Expect(host.Start()).To(Succeed())
+	DeferCleanup(func() { host.Close() })
+	t, err := runner.NewIPAMTarget(runner.IPAMConfig{Profile: profile, URL: url, Control: control,
+		Client: &soap.Client{Timeout: 5 * time.Second}, Host: host, Quiescence: 3 * time.Second, Checkpoints: 1})
+	Expect(err).NotTo(HaveOccurred())
+	ipamMu.Lock()
+	ipamTargets[profile] = t
+	ipamMu.Unlock()
+}
