@@ -27,7 +27,7 @@ func TestIPAMReferencePasses(t *testing.T) {
 			t.Parallel()
 			out := t.TempDir()
 			args := append([]string{"run", "--model", "ipam", "--profile", profile, "--checks", "500", "--seed", "8",
-				"--out", out, "--progress", "none", "--quiescence", "3s"}, ipamTarget(t, profile, "")...)
+				"--steps", "12", "--settle", "10ms", "--out", out, "--progress", "none", "--quiescence", "3s"}, ipamTarget(t, profile, "")...)
 			r := specgate(t, 8*time.Minute, args...)
 			if r.code != 0 || !strings.Contains(r.stdout, "ipam: 500 checks") {
 				t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
@@ -51,8 +51,8 @@ func TestIPAMMutantsCaughtAndShrunk(t *testing.T) {
 				t.Parallel()
 				out := t.TempDir()
 				tgt := ipamTarget(t, profile, mi.Name)
-				args := append([]string{"run", "--model", "ipam", "--profile", profile, "--seed", "4", "--checks", "300",
-					"--out", out, "--progress", "none", "--quiescence", "1s", "--shrink-time", "10s", "--max-failures", "3"}, tgt...)
+				args := append([]string{"run", "--model", "ipam", "--profile", profile, "--seed", "4", "--checks", "80", "--steps", "12",
+					"--settle", "20ms", "--out", out, "--progress", "none", "--quiescence", "1s", "--shrink-time", "5s", "--max-failures", "2"}, tgt...)
 				r := specgate(t, 8*time.Minute, args...)
 				if r.code != 1 {
 					t.Fatalf("exit %d, want 1\n%s\n%s", r.code, r.stdout, r.stderr)
@@ -84,7 +84,7 @@ func TestIPAMMutantsCaughtAndShrunk(t *testing.T) {
 // default runs the VDI and the IPAM models and passes.
 func TestRunWithoutTargetCoversBothModels(t *testing.T) {
 	out := t.TempDir()
-	r := specgate(t, 5*time.Minute, "run", "--checks", "200", "--seed", "2", "--out", out, "--progress", "none")
+	r := specgate(t, 5*time.Minute, "run", "--checks", "100", "--steps", "12", "--settle", "10ms", "--seed", "2", "--out", out, "--progress", "none")
 	if r.code != 0 {
 		t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}

@@ -1,0 +1,120 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/specgate/specgate/fixtures/vdiref"
+)
+
+type ginkgoReport []struct {
+	SpecReports []struct {
+		LeafNodeText   string
+		LeafNodeLabels []string
+		State          string
+	}
+}
+
+// failingSpecs runs the compiled conformance binary against a target and
+// returns the label sets of the failed specs.
+func failingSpecs(t *testing.T, bin, target string) (failed [][]string, total int) {
+	t.Helper()
+	rep := filepath.Join(t.TempDir(), "r.json")
+	cmd := exec.Command(bin, "-target", target, "-ginkgo.label-filter=vdi", "-ginkgo.json-report="+rep, "-ginkgo.no-color")
+	cmd.Stdout, cmd.Stderr = nil, nil
+	_ = cmd.Run()
+	data, err := os.ReadFile(rep)
+	if err != nil {
+		t.Fatalf("no Ginkgo JSON report: %v", err)
+	}
+	var r ginkgoReport
+	if err := json.Unmarshal(data, &r); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range r[0].SpecReports {
+		if s.LeafNodeText == "" {
+			continue
+		}
+		total++
+		if s.State == "failed" {
+			failed = append(failed, s.LeafNodeLabels)
+		}
+	}
+	return failed, total
+}
+
+func has(labels []string, l string) bool {
+	for _, x := range labels {
+		if x == l {
+			return true
+		}
+	}
+	return false
+}
+
+// TestConformanceBinaryAgainstMutants compiles the suites into one binary
+// and runs it against the reference and every VDI mutant shim. The
+// reference passes; for each mutant the spec of the clause it breaks fails
+// in the profiles that can see it; a mutant confined to one table cell fails
+// exactly that cell's specs (and the property specs), nothing else.
+func TestConformanceBinaryAgainstMutants(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "specgate-conformance")
+	build := exec.Command("go", "test", "-c", "-o", bin, "../../suites/conformance")
+	build.Stderr = os.Stderr
+	if err := build.Run(); err != nil {
+		t.Fatal(err)
+	}
+	if failed, total := failingSpecs(t, bin, "vdi:exec:"+specgateBin+" fixture vdi-shim"); len(failed) != 0 || total == 0 {
+		t.Fatalf("reference: %d of %d specs failed: %v", len(failed), total, failed)
+	}
+	// Mutants whose bug lives in one cell and leaves the state right.
+	singleCell := map[string]bool{"wrong-code": true, "double-create": true, "open-invalid": false,
+		"close-open": true, "lost-timeout": true, "lifo": true}
+	for _, mi := range vdiref.Mutants {
+		if mi.Kind != vdiref.KindDivergence {
+			continue // crash and hang mutants stop the shim; covered by the CLI tests
+		}
+		t.Run(mi.Name, func(t *testing.T) {
+			failed, _ := failingSpecs(t, bin, "vdi:exec:"+specgateBin+" fixture vdi-shim --mutant "+mi.Name)
+			shows := mi.Shows
+			if shows == "" {
+				shows = mi.Clause
+			}
+			var got []string
+			hit := false
+			for _, labels := range failed {
+				got = append(got, strings.Join(labels, " "))
+				if has(labels, strings.ReplaceAll(shows, "/", ":")) || has(labels, strings.ReplaceAll(mi.Clause, "/", ":")) {
+					hit = true
+				}
+			}
+			sort.Strings(got)
+			propertyFailed := false
+			for _, labels := range failed {
+				propertyFailed = propertyFailed || has(labels, "property")
+			}
+			if !propertyFailed {
+				t.Errorf("no property spec failed: %v", got)
+			}
+			if !singleCell[mi.Name] {
+				if len(failed) == 0 {
+					t.Fatal("no spec failed")
+				}
+				return
+			}
+			if !hit {
+				t.Errorf("the spec of clause %s did not fail: %v", shows, got)
+			}
+			for _, labels := range failed {
+				if !has(labels, "property") && !has(labels, strings.ReplaceAll(shows, "/", ":")) && !has(labels, strings.ReplaceAll(mi.Clause, "/", ":")) {
+					t.Errorf("an unrelated spec failed: %v", labels)
+				}
+			}
+		})
+	}
+}
