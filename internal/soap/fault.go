@@ -241,14 +241,16 @@ func (f *Fault) Marshal() []byte {
 	inner.WriteString("</s:Code><s:Reason>")
 	reasons := f.Reasons
 	if len(reasons) == 0 {
-		reasons = []FaultText{{Lang: "en-US"}}
+		reasons = []FaultText{{Lang: "en-US"}} // SOAP 1.2 requires a Reason
 	}
 	for _, r := range reasons {
-		lang := r.Lang
-		if lang == "" {
-			lang = "en-US"
+		// An absent xml:lang stays absent: inventing one would change which
+		// text Reason() picks (found by FuzzParseFault).
+		if r.Lang == "" {
+			inner.WriteString(`<s:Text>` + esc(r.Text) + `</s:Text>`)
+			continue
 		}
-		inner.WriteString(`<s:Text xml:lang="` + esc(lang) + `">` + esc(r.Text) + `</s:Text>`)
+		inner.WriteString(`<s:Text xml:lang="` + esc(r.Lang) + `">` + esc(r.Text) + `</s:Text>`)
 	}
 	inner.WriteString("</s:Reason>")
 	if f.Node != "" {
