@@ -52,7 +52,7 @@ func TestIPAMMutantsCaughtAndShrunk(t *testing.T) {
 				out := t.TempDir()
 				tgt := ipamTarget(t, profile, mi.Name)
 				args := append([]string{"run", "--model", "ipam", "--profile", profile, "--seed", "4", "--checks", "80", "--steps", "12",
-					"--settle", "20ms", "--out", out, "--progress", "none", "--quiescence", "1s", "--shrink-time", "5s", "--max-failures", "2"}, tgt...)
+					"--settle", "20ms", "--out", out, "--progress", "none", "--quiescence", "1s", "--shrink-time", "5s", "--fail-fast"}, tgt...)
 				r := specgate(t, 8*time.Minute, args...)
 				if r.code != 1 {
 					t.Fatalf("exit %d, want 1\n%s\n%s", r.code, r.stdout, r.stderr)

@@ -99,7 +99,7 @@ func TestBadInput(t *testing.T) {
 			continue
 		}
 		lines := strings.Split(strings.TrimSpace(r.stderr), "\n")
-		if (len(lines) != 1 || !strings.HasPrefix(lines[0], "specgate: ")) {
+		if len(lines) != 1 || !strings.HasPrefix(lines[0], "specgate: ") {
 			t.Errorf("%s: stderr is not one specgate: line: %q", name, r.stderr)
 		}
 		if _, err := os.Stat(out); err == nil {

@@ -47,6 +47,7 @@ type runFlags struct {
 	model, target, profile     string
 	checks, steps, maxFailures int
 	parallel                   int
+	failFast                   bool
 	stderr                     io.Writer
 	seed                       uint64
 	callTimeout, shrinkTime    time.Duration
@@ -82,6 +83,7 @@ func parseRunFlags(args []string, stderr io.Writer) (*runFlags, error) {
 	fs.DurationVar(&rf.callTimeout, "call-timeout", 5*time.Second, "deadline of every call to the SUT")
 	fs.DurationVar(&rf.shrinkTime, "shrink-time", 20*time.Second, "time budget of rapid's shrinking per divergence")
 	fs.IntVar(&rf.maxFailures, "max-failures", 20, "shrink and report at most this many distinct divergences per model")
+	fs.BoolVar(&rf.failFast, "fail-fast", false, "stop after the first divergence is shrunk and reported (the run is then partial)")
 	fs.IntVar(&rf.parallel, "parallel", runtime.NumCPU(), "sequences in flight at once (results equal a serial run)")
 	fs.BoolVar(&rf.verbose, "v", false, "log engine events to stderr")
 	fs.StringVar(&rf.jsonOut, "json", "", "JSON report path (default OUT/report.json; \"\" after --json= disables)")
@@ -262,7 +264,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 		eng, err := engine.New(model, bound.target, engine.Config{
 			Model: mb.name, Profile: rf.profile, Seed: rf.seed, Checks: count, FirstCheck: first, Steps: rf.steps,
 			ShrinkTime: rf.shrinkTime, MaxFailures: rf.maxFailures, Logger: log, Parallel: rf.parallel,
-			OnCheck: prog.check,
+			FailFast: rf.failFast, OnCheck: prog.check,
 			OnFailure: func(f engine.Failure) {
 				prog.failure()
 				redactFailure(rf.redactor, &f)
@@ -286,6 +288,9 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 		}
 		mr.Checks, mr.Steps, mr.Coverage = res.Checks, res.Steps, bound.coverage()
 		rep.Models = append(rep.Models, mr)
+		if res.Stopped {
+			rep.Run.Partial = true
+		}
 		if res.Interrupted {
 			rep.Run.Partial = true
 			if ctx.Err() != nil {

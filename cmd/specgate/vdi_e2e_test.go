@@ -62,7 +62,7 @@ func TestMutantsCaughtAndShrunk(t *testing.T) {
 					}
 					out := t.TempDir()
 					r := specgate(t, 4*time.Minute, "run", "--model", "vdi", "--profile", profile, "--seed", "1",
-						"--target", tgt, "--out", out, "--call-timeout", "250ms", "--shrink-time", "5s")
+						"--target", tgt, "--out", out, "--call-timeout", "250ms", "--shrink-time", "5s", "--fail-fast", "--progress", "none")
 					wantCode := ExitDivergence
 					if mi.Kind != vdiref.KindDivergence {
 						wantCode = ExitUnreachable

@@ -29,6 +29,9 @@ type Config struct {
 	// reported (0 = 20). Every check still runs, so coverage and step
 	// counts do not depend on when the bound is reached.
 	MaxFailures int
+	// FailFast stops the run after the first divergence has been shrunk
+	// and reported (the run is then not complete: Result.Stopped is set).
+	FailFast bool
 	// Parallel is the number of sequences in flight (0 or 1 = serial).
 	// Results are identical to a serial run: checks are committed in order.
 	Parallel int
@@ -59,6 +62,8 @@ type Result struct {
 	Steps       int
 	Failures    []Failure
 	Interrupted bool
+	// Stopped is set when FailFast ended the run early.
+	Stopped bool
 }
 
 // Engine runs one model against one target.
@@ -180,12 +185,16 @@ func (e *Engine) Run(ctx context.Context) (Result, error) {
 			if e.cfg.OnFailure != nil {
 				e.cfg.OnFailure(f)
 			}
+			if e.cfg.FailFast {
+				res.Stopped = true
+				break
+			}
 		}
-		if res.Interrupted {
+		if res.Interrupted || res.Stopped {
 			break
 		}
 	}
-	if ctx.Err() != nil && want < end {
+	if ctx.Err() != nil && want < end && !res.Stopped {
 		res.Interrupted = true
 	}
 	cancel()
