@@ -65,6 +65,9 @@ type IPAMConfig struct {
 	// Checkpoints asks the server (through the control endpoint) for this
 	// many checkpoints per operation.
 	Checkpoints int
+	// Transport carries the messages; when nil, the HTTP binding is built
+	// from URL, Client and Host.
+	Transport IPAMTransport
 	// ControlHTTP and ControlHeader configure the control endpoint client
 	// (TLS, credentials).
 	ControlHTTP   *http.Client
@@ -92,6 +95,9 @@ func NewIPAMTarget(cfg IPAMConfig) (*IPAMTarget, error) {
 	}
 	if cfg.Settle <= 0 {
 		cfg.Settle = 30 * time.Millisecond
+	}
+	if cfg.Transport == nil {
+		cfg.Transport = &HTTPTransport{URL: cfg.URL, Client: cfg.Client, Host: cfg.Host}
 	}
 	t := &IPAMTarget{cfg: cfg, profile: p, cov: coverage.NewCounter(ipam.Cells())}
 	if cfg.Control != "" {
@@ -131,7 +137,7 @@ type ipamSession struct {
 // NewSession resets the server (with control) and opens a session.
 func (t *IPAMTarget) NewSession(ctx context.Context, name string, record bool) (engine.Session, error) {
 	t.mu.Lock()
-	s := &ipamSession{t: t, m: ipam.New(t.profile, t.ctl != nil), stray: len(t.cfg.Host.Stray())}
+	s := &ipamSession{t: t, m: ipam.New(t.profile, t.ctl != nil), stray: len(t.cfg.Transport.Stray())}
 	if t.ctl != nil {
 		if err := t.ctl.Reset(ctx); err != nil {
 			t.mu.Unlock()
@@ -262,15 +268,15 @@ var queryActions = map[string]string{
 	ipam.OpIsConfigured: soap.ActionIsIpamConfigured,
 }
 
-func (s *ipamSession) call(ctx context.Context, env *soap.Envelope, oneWay bool) (*soap.Response, error) {
+func (s *ipamSession) call(ctx context.Context, session string, env *soap.Envelope, oneWay bool) (*soap.Response, error) {
 	raw := env.Marshal()
 	s.logEnv("->", raw)
 	var resp *soap.Response
 	var err error
 	if oneWay {
-		resp, err = s.t.cfg.Client.Send(ctx, s.t.cfg.URL, env)
+		resp, err = s.t.cfg.Transport.Send(ctx, session, env)
 	} else {
-		resp, err = s.t.cfg.Client.Call(ctx, s.t.cfg.URL, env)
+		resp, err = s.t.cfg.Transport.Call(ctx, session, env)
 	}
 	if resp != nil {
 		if len(resp.Raw) > 0 {
@@ -292,7 +298,10 @@ func (s *ipamSession) perform(ctx context.Context, i int, a models.Action, e *ip
 		if sl.id != "" {
 			s.retired = append(s.retired, *sl)
 		}
-		id, url := s.t.cfg.Host.NewSession()
+		id, url, err := s.t.cfg.Transport.OpenSession(ctx)
+		if err != nil {
+			return s.fault(i, a, e, ipam.ClInitSchema, err)
+		}
 		*sl = slot{id: id, url: url}
 		acts := initActions[a.Op]
 		var body []byte
@@ -301,7 +310,7 @@ func (s *ipamSession) perform(ctx context.Context, i int, a models.Action, e *ip
 		} else {
 			body = soap.InitializeAsyncProvisioningBody(nil)
 		}
-		resp, err := s.call(ctx, soap.NewRequest(acts.req, s.t.cfg.URL, url, body), false)
+		resp, err := s.call(ctx, id, soap.NewRequest(acts.req, s.t.cfg.Transport.Endpoint(), url, body), false)
 		if err != nil && (resp == nil || resp.Fault == nil) {
 			clause := ipam.ClInitSchema
 			if a.Op == ipam.OpInitProv {
@@ -321,7 +330,7 @@ func (s *ipamSession) perform(ctx context.Context, i int, a models.Action, e *ip
 		if a.Op == ipam.OpStartProv {
 			action, body, clause = soap.ActionStartAsyncProvisioning, soap.StartAsyncProvisioningBody(), ipam.ClProvStart
 		}
-		resp, err := s.call(ctx, soap.NewRequest(action, s.t.cfg.URL, sl.url, body), true)
+		resp, err := s.call(ctx, sl.id, soap.NewRequest(action, s.t.cfg.Transport.Endpoint(), sl.url, body), true)
 		if err != nil && (resp == nil || resp.Fault == nil) {
 			return s.fault(i, a, e, clause, err)
 		}
@@ -341,7 +350,7 @@ func (s *ipamSession) perform(ctx context.Context, i int, a models.Action, e *ip
 		default:
 			body = soap.IsIpamConfiguredBody()
 		}
-		resp, err := s.call(ctx, soap.NewRequest(action, s.t.cfg.URL, soap.WSAAnonymous, body), false)
+		resp, err := s.call(ctx, "", soap.NewRequest(action, s.t.cfg.Transport.Endpoint(), soap.WSAAnonymous, body), false)
 		if err != nil && (resp == nil || resp.Fault == nil) {
 			return s.fault(i, a, e, clause, err)
 		}
@@ -403,7 +412,7 @@ func (s *ipamSession) control(ctx context.Context, i int, a models.Action, e *ip
 func (s *ipamSession) await(ctx context.Context, sl slot, mode ipam.Await) bool {
 	ctx, cancel := context.WithTimeout(ctx, s.t.cfg.Quiescence)
 	defer cancel()
-	_, err := s.t.cfg.Host.Wait(ctx, sl.id, func(evs []soap.Event) bool {
+	_, err := s.t.cfg.Transport.Wait(ctx, sl.id, func(evs []soap.Event) bool {
 		for _, ev := range evs[sl.seen:] {
 			if ev.Kind != soap.EventCallback {
 				return true // a malformed callback ends the wait; drain reports it
@@ -428,7 +437,7 @@ func (s *ipamSession) drain(i int, a models.Action, e *ipam.Expect, obs *ipam.Ob
 		return &engine.Divergence{Kind: engine.KindDivergence, Clause: clause, Cell: e.Cell, Step: i,
 			Action: a.String(), Expected: []string{expected}, Observed: observed}
 	}
-	host := s.t.cfg.Host
+	host := s.t.cfg.Transport
 	if stray := host.Stray(); len(stray) > s.stray {
 		ev := stray[s.stray]
 		s.stray = len(stray)
@@ -529,7 +538,7 @@ func (s *ipamSession) Transcript() []string { return append([]string(nil), s.lin
 func (s *ipamSession) Close(ctx context.Context) {
 	for _, sl := range append(s.retired, s.slots[:]...) {
 		if sl.id != "" {
-			s.t.cfg.Host.Forget(sl.id)
+			s.t.cfg.Transport.CloseSession(sl.id)
 		}
 	}
 	if s.cov != nil {
