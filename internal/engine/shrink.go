@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"strconv"
+	"time"
 
 	"github.com/specgate/specgate/models"
 	"pgregory.net/rapid"
@@ -46,6 +47,7 @@ func (e *Engine) shrink(ctx context.Context, i int, orig []models.Action, d *Div
 	rapidMu.Unlock()
 
 	best = deletePass(best, fails)
+	best = e.shortest(ctx, best, fails)
 
 	f := Failure{
 		Model:     e.cfg.Model,
@@ -102,4 +104,64 @@ func deletePass(seq []models.Action, fails func([]models.Action) bool) []models.
 		}
 	}
 	return seq
+}
+
+// exhaustiveLen and exhaustiveBudget bound the final search for a shorter
+// failing sequence.
+const (
+	exhaustiveLen    = 3
+	exhaustiveBudget = 600
+)
+
+// shortest looks for a failing sequence shorter than best among every
+// sequence of calls the model can judge, shortest first and in alphabet
+// order, for lengths up to exhaustiveLen. Deletion cannot turn a sequence
+// into a shorter one that uses different calls (a conversion instead of a
+// provisioning, slot 0 instead of slot 1); this search can, and it makes the
+// reported sequence minimal whenever the minimum is short. It is bounded by
+// exhaustiveBudget replays and the shrink time.
+func (e *Engine) shortest(ctx context.Context, best []models.Action, fails func([]models.Action) bool) []models.Action {
+	deadline := time.Now().Add(e.cfg.ShrinkTime)
+	alpha := e.model.Alphabet()
+	tried := 0
+	var found []models.Action
+	var dfs func(prefix []models.Action, n int) bool
+	dfs = func(prefix []models.Action, n int) bool {
+		if len(prefix) == n {
+			tried++
+			if fails(prefix) {
+				found = append([]models.Action(nil), prefix...)
+				return true
+			}
+			return false
+		}
+		w, err := e.model.NewWalker(e.cfg.Profile)
+		if err != nil {
+			return false
+		}
+		for _, a := range prefix {
+			w.Assume(a)
+		}
+		for _, a := range alpha {
+			if tried >= exhaustiveBudget || time.Now().After(deadline) || ctx.Err() != nil {
+				return false
+			}
+			if ok, _ := w.Judge(a); !ok {
+				continue
+			}
+			if dfs(append(prefix, a), n) {
+				return true
+			}
+		}
+		return false
+	}
+	for n := 1; n < len(best) && n <= exhaustiveLen; n++ {
+		if dfs(make([]models.Action, 0, n), n) {
+			return found
+		}
+		if tried >= exhaustiveBudget || time.Now().After(deadline) {
+			break
+		}
+	}
+	return best
 }

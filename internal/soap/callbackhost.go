@@ -101,6 +101,11 @@ type CallbackHost struct {
 
 	mu       sync.Mutex
 	sessions map[string]*cbSession
+	// retired holds forgotten session ids: a late callback to one of them
+	// is counted and dropped, not reported as a stray, because it belongs
+	// to a session whose owner already finished judging it.
+	retired     map[string]bool
+	lateDropped int
 	stray    cbSession
 	global   uint64
 	started  bool
@@ -232,7 +237,18 @@ func (h *CallbackHost) Forget(id string) {
 	if s, ok := h.sessions[id]; ok {
 		delete(h.sessions, id)
 		s.notify()
+		if h.retired == nil || len(h.retired) > 1<<16 {
+			h.retired = map[string]bool{}
+		}
+		h.retired[id] = true
 	}
+}
+
+// LateDropped returns how many callbacks arrived for forgotten sessions.
+func (h *CallbackHost) LateDropped() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.lateDropped
 }
 
 // Events returns a copy of the session's events in arrival order (nil for
@@ -311,7 +327,16 @@ func (h *CallbackHost) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	id, isSession := strings.CutPrefix(r.URL.Path, sessionPrefix)
 	h.mu.Lock()
 	_, known := h.sessions[id]
+	late := isSession && !known && h.retired[id]
+	if late {
+		h.lateDropped++
+	}
 	h.mu.Unlock()
+	if late {
+		_, _ = ReadLimited(r.Body, h.lim.MaxBytes)
+		w.WriteHeader(http.StatusAccepted)
+		return
+	}
 	if !isSession || !known {
 		raw, _ := ReadLimited(r.Body, h.lim.MaxBytes)
 		ev.Kind, ev.Raw, ev.Err = EventUnknownSession, truncate(raw), "no session at path "+oneLine(r.URL.Path)

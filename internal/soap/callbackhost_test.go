@@ -296,10 +296,16 @@ func TestCallbackHostWait(t *testing.T) {
 	if err := <-done; !errors.Is(err, ErrUnknownSession) {
 		t.Fatal(err)
 	}
-	before := len(h.Stray())
+	// A late callback to a forgotten session is dropped and counted, not a stray.
+	before, late := len(h.Stray()), h.LateDropped()
 	post(t, url2, ContentType(""), NewCallback(ActionNotifyAsyncProvisionStart, url2, NotifyStartBody(FamilyProvision)).Marshal())
-	if len(h.Stray()) != before+1 || h.Events(id2) != nil {
-		t.Fatal("forgotten session still recording")
+	if len(h.Stray()) != before || h.Events(id2) != nil || h.LateDropped() != late+1 {
+		t.Fatal("forgotten session still recording, or its late callback counted as a stray")
+	}
+	// A path that was never a session is a stray.
+	post(t, h.BaseURL()+"/cb/00000000000000000000000000000000", ContentType(""), NewCallback(ActionNotifyAsyncProvisionStart, url2, NotifyStartBody(FamilyProvision)).Marshal())
+	if len(h.Stray()) != before+1 {
+		t.Fatal("a callback to a path that never was a session is not a stray")
 	}
 
 	// Close wakes a waiter.
