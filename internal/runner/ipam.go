@@ -38,9 +38,9 @@ func (m IPAMModel) NewWalker(profile string) (engine.Walker, error) {
 // Weight favours sessions over control changes.
 func (IPAMModel) Weight(a models.Action) int {
 	switch a.Op {
-	case ipam.OpInitSchema, ipam.OpStartSchema, ipam.OpInitProv, ipam.OpStartProv, ipam.OpCtlRelease:
-		return 4
-	case ipam.OpIsRequired, ipam.OpIsInProgress, ipam.OpIsConfigured, ipam.OpCtlHold:
+	case ipam.OpInitSchema, ipam.OpStartSchema, ipam.OpInitProv, ipam.OpStartProv, ipam.OpCtlRelease, ipam.OpCtlHold:
+		return 4 // holding sessions is what makes sessions overlap
+	case ipam.OpIsRequired, ipam.OpIsInProgress, ipam.OpIsConfigured:
 		return 2
 	}
 	return 1
