@@ -215,9 +215,9 @@ const (
 )
 
 var soapResponseCases = []soapResponseCase{
-	{mode: "hang:IsIpamConfigured", want: soapHang, within: 3 * time.Second, bug: "soap-timeout", buggy: soapBuggy},
-	{mode: "late:IsIpamConfigured+3s", want: soapHang, within: 3 * time.Second, bug: "soap-timeout", buggy: soapBuggy},
-	{mode: "drip:IsIpamConfigured", want: soapHang, within: 3 * time.Second, bug: "soap-timeout", buggy: soapBuggy},
+	{mode: "hang:IsIpamConfigured", want: soapHang, within: 3 * time.Second},
+	{mode: "late:IsIpamConfigured+3s", want: soapHang, within: 3 * time.Second},
+	{mode: "drip:IsIpamConfigured", want: soapHang, within: 3 * time.Second},
 	{mode: "close:IsIpamConfigured", want: soapClosed, within: 2 * time.Second},
 	{mode: "exit:IsIpamConfigured", want: soapClosed, exits: 1, within: 2 * time.Second},
 	{mode: "exit-partial:IsIpamConfigured", want: soapClosed, exits: 1, within: 2 * time.Second},
@@ -226,7 +226,7 @@ var soapResponseCases = []soapResponseCase{
 	{mode: "deep:IsIpamConfigured", want: `malformed: soap: document nested too deeply: more than 64 nested elements \(at byte \d+\)`, within: 3 * time.Second},
 	{mode: "soap11:IsIpamConfigured", want: `malformed: ` + regexp.QuoteMeta(soap.ErrSOAP11.Error()), within: 2 * time.Second},
 	{mode: "not-soap:IsIpamConfigured", want: `malformed: soap: root element is not a SOAP 1\.2 Envelope: root element is html`, within: 2 * time.Second},
-	{mode: "content-type:IsIpamConfigured", want: `malformed: .*Content-Type.*`, within: 2 * time.Second, bug: "soap-content-type", buggy: `none`},
+	{mode: "content-type:IsIpamConfigured", want: `malformed: .*Content-Type.*`, within: 2 * time.Second},
 }
 
 // soapCallbackCase is one callback misbehaviour and the report it must

@@ -2,7 +2,6 @@ package robustness
 
 import (
 	"context"
-	"fmt"
 	"net"
 	"os"
 	"regexp"
@@ -346,10 +345,7 @@ func TestVDITranscriptBounded(t *testing.T) {
 		longest = max(longest, len(l))
 	}
 	if longest > 8<<10 {
-		if longest > shim.MaxLineBytes {
-			skipKnownBug(t, "wire-transcript", fmt.Sprintf("a transcript line of %d bytes", longest))
-		}
-		t.Errorf("a transcript line of %d bytes", longest)
+		t.Fatalf("a transcript line of %d bytes: transcripts must be cut at 4 KiB", longest)
 	}
 }
 
@@ -454,11 +450,7 @@ func TestVDIEngineRunCrashingChildren(t *testing.T) {
 	const checks = 6
 	res, _, err := runEngine(t, rig, models.ProfileDocumented, 3, checks, 4)
 	if err != nil {
-		// Everything up to here must hold whatever the bug.
-		if !strings.Contains(err.Error(), "shim.hello after restart: shim crash in shim.hello: shim exited before answering (exit status 70)") {
-			t.Fatalf("Run stopped after %d checks with an unexpected error: %v", res.Checks, err)
-		}
-		skipKnownBug(t, "rehello", fmt.Sprintf("Run stopped after %d of %d checks: %v", res.Checks, checks, err))
+		t.Fatalf("Run stopped after %d of %d checks: %v", res.Checks, checks, err)
 	}
 	if res.Checks != checks || len(res.Failures) == 0 || res.Failures[0].Divergence.Kind != engine.KindCrash {
 		t.Errorf("Run: %d of %d checks, failures %+v", res.Checks, checks, res.Failures)
@@ -490,9 +482,6 @@ func TestVDIHelloAfterFaultInReset(t *testing.T) {
 		t.Errorf("%d restarts, want 1 (after the faulty shim.reset)", rig.drv.Restarts())
 	}
 	if d != nil {
-		if d.Kind == engine.KindDivergence && d.Action == "Close()" && d.Observed == "VD_E_OPEN" {
-			skipKnownBug(t, "hello-after-reset", d.Message())
-		}
 		t.Errorf("strict sequence on the restarted child: %s", d.Message())
 	}
 }

@@ -234,7 +234,8 @@ func (s *ipamSession) fault(i int, a models.Action, e *ipam.Expect, clause strin
 
 func isParseError(err error) bool {
 	for _, e := range []error{soap.ErrNotXML, soap.ErrSOAP11, soap.ErrNotEnvelope, soap.ErrNoBody,
-		soap.ErrMultipleBodyChildren, soap.ErrTooDeep, soap.ErrTooLarge, soap.ErrTrailingData, soap.ErrMalformed} {
+		soap.ErrMultipleBodyChildren, soap.ErrTooDeep, soap.ErrTooLarge, soap.ErrTrailingData, soap.ErrMalformed,
+		soap.ErrBadContentType} {
 		if errors.Is(err, e) {
 			return true
 		}

@@ -42,32 +42,6 @@ type VDITarget struct {
 	free     chan int
 	profile  vdi.Profile
 	cov      *coverage.Counter
-	mu       sync.Mutex
-	restarts []int
-}
-
-// restarter is implemented by drivers that replace a crashed or hung SUT
-// process or connection (the shim client).
-type restarter interface{ Restarts() int }
-
-// rehello tells a restarted SUT the profile again; a fresh child would
-// otherwise run with its default profile.
-func (t *VDITarget) rehello(ctx context.Context, k int) error {
-	r, ok := t.drivers[k].(restarter)
-	if !ok {
-		return nil
-	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	n := r.Restarts()
-	if n == t.restarts[k] {
-		return nil
-	}
-	t.restarts[k] = n
-	if _, err := t.drivers[k].Hello(ctx, t.profile.String()); err != nil {
-		return fmt.Errorf("shim.hello after restart: %w", err)
-	}
-	return nil
 }
 
 // NewVDITarget wraps drv. wire, when non-nil, supplies the raw wire lines
@@ -93,7 +67,7 @@ func NewVDIPool(drivers []vdiapi.VDI, wires []*WireLog, profile string) (*VDITar
 		}
 	}
 	t := &VDITarget{drivers: drivers, wires: wires, free: make(chan int, len(drivers)), profile: p,
-		cov: coverage.NewCounter(cells), restarts: make([]int, len(drivers))}
+		cov: coverage.NewCounter(cells)}
 	for k := range drivers {
 		t.free <- k
 	}
@@ -121,10 +95,6 @@ func (t *VDITarget) NewSession(ctx context.Context, name string, record bool) (e
 	case k = <-t.free:
 	case <-ctx.Done():
 		return nil, ctx.Err()
-	}
-	if err := t.rehello(ctx, k); err != nil {
-		t.free <- k
-		return nil, err
 	}
 	s := &vdiSession{t: t, k: k, drv: t.drivers[k], wire: t.wires[k], m: vdi.New(t.profile), set: name, record: record}
 	for i := range s.dev {

@@ -3,6 +3,7 @@ package runner
 import (
 	"context"
 	"errors"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -23,11 +24,26 @@ func (w *WireLog) Mark() {
 	w.mu.Unlock()
 }
 
-// Add records one line in direction dir ("->" sent, "<-" received).
+// maxWireLine bounds a transcript line; the rest is elided.
+const maxWireLine = 4096
+
+// Add records one line in direction dir ("->" or "send" for sent, "<-" or
+// "recv" for received). Lines are cut at 4 KiB so a huge answer cannot
+// flood reports.
 func (w *WireLog) Add(dir string, line []byte) {
+	switch dir {
+	case "send":
+		dir = "->"
+	case "recv":
+		dir = "<-"
+	}
+	text := strings.TrimRight(string(line), "\r\n")
+	if len(text) > maxWireLine {
+		text = text[:maxWireLine] + "… (" + strconv.Itoa(len(text)) + " bytes)"
+	}
 	w.mu.Lock()
 	if len(w.lines) < 64 {
-		w.lines = append(w.lines, dir+" "+strings.TrimRight(string(line), "\r\n"))
+		w.lines = append(w.lines, dir+" "+text)
 	}
 	w.mu.Unlock()
 }

@@ -92,6 +92,10 @@ type Client struct {
 	rbuf     []byte
 
 	restarts atomic.Int64
+	// helloProfile is the profile of the last Hello; restarted marks a
+	// transport that has not been sent shim.hello yet.
+	helloProfile string
+	restarted    bool
 }
 
 var _ vdiapi.VDI = (*Client)(nil)
@@ -201,10 +205,26 @@ func (c *Client) call(ctx context.Context, m methodID, build func(*enc), out *re
 		}
 		c.tr = tr
 		c.restarts.Add(1)
+		c.restarted = true
 		c.log.Debug("shim restarted", "method", m.String())
 	}
 	tr := c.tr
+	if c.restarted && m != mHello && c.helloProfile != "" {
+		// A new child or connection has not been told the profile yet.
+		var hr result
+		if err := c.roundTrip(ctx, tr, mHello, func(e *enc) {
+			e.str("protocol", vdiapi.ProtocolVersion)
+			e.str("profile", c.helloProfile)
+		}, &hr, deadline); err != nil {
+			return err
+		}
+	}
+	c.restarted = false
+	return c.roundTrip(ctx, tr, m, build, out, deadline)
+}
 
+// roundTrip writes one request on tr and reads its response.
+func (c *Client) roundTrip(ctx context.Context, tr transport, m methodID, build func(*enc), out *result, deadline time.Time) error {
 	c.nextID++
 	id := c.nextID
 	e := &c.enc
@@ -290,6 +310,9 @@ func (c *Client) drop(se *Error) {
 
 // Hello sends shim.hello with specgate's protocol version and profile.
 func (c *Client) Hello(ctx context.Context, profile string) (vdiapi.Hello, error) {
+	c.mu.Lock()
+	c.helloProfile = profile // re-sent on every new child or connection
+	c.mu.Unlock()
 	var r result
 	err := c.call(ctx, mHello, func(e *enc) {
 		e.str("protocol", vdiapi.ProtocolVersion)

@@ -171,7 +171,7 @@ func (c *Client) Post(ctx context.Context, url, contentType string, payload []by
 	start := time.Now()
 	hr, err := c.hc.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("soap: POST %s: %s", url, oneLine(err.Error()))
+		return nil, &transportError{msg: "soap: POST " + url + ": " + oneLine(err.Error()), err: err}
 	}
 	defer hr.Body.Close()
 	resp := &Response{Status: hr.StatusCode, Header: hr.Header}
@@ -182,14 +182,14 @@ func (c *Client) Post(ctx context.Context, url, contentType string, payload []by
 		if errors.Is(err, ErrTooLarge) {
 			return resp, err
 		}
-		return resp, fmt.Errorf("soap: reading response from %s: %s", url, oneLine(err.Error()))
+		return resp, &transportError{msg: "soap: reading response from " + url + ": " + oneLine(err.Error()), err: err}
 	}
 	if len(bytes.TrimSpace(raw)) == 0 {
 		return resp, nil
 	}
 	env, err := Parse(raw, lim)
 	if err != nil {
-		return resp, err
+		return resp, err // the body's own problem is the clearer report
 	}
 	resp.Envelope = env
 	if env.Body.IsFault() {
@@ -199,5 +199,22 @@ func (c *Client) Post(ctx context.Context, url, contentType string, payload []by
 		}
 		resp.Fault = f
 	}
+	if _, problem := checkContentType(hr.Header.Get("Content-Type")); problem != "" && resp.Fault == nil {
+		return resp, fmt.Errorf("%w: %s", ErrBadContentType, problem)
+	}
 	return resp, nil
 }
+
+// ErrBadContentType is returned when a response body is not labelled as
+// a SOAP 1.2 message (application/soap+xml; charset utf-8).
+var ErrBadContentType = errors.New("soap: response is not application/soap+xml")
+
+// transportError keeps a one-line message while letting callers see the
+// cause (a deadline, a network timeout) with errors.Is / errors.As.
+type transportError struct {
+	msg string
+	err error
+}
+
+func (e *transportError) Error() string { return e.msg }
+func (e *transportError) Unwrap() error { return e.err }
