@@ -86,7 +86,7 @@ func (s *counterSession) Step(_ context.Context, i int, a models.Action) (*Diver
 	}
 	return nil, true
 }
-func (s *counterSession) Transcript() []string   { return nil }
+func (s *counterSession) Transcript() []string  { return nil }
 func (s *counterSession) Close(context.Context) {}
 
 func TestSameSeedSameSequences(t *testing.T) {

@@ -48,6 +48,7 @@ func (e *Engine) shrink(ctx context.Context, i int, orig []models.Action, d *Div
 
 	best = deletePass(best, fails)
 	best = e.shortest(ctx, best, fails)
+	best = e.endings(ctx, best, fails)
 
 	f := Failure{
 		Model:     e.cfg.Model,
@@ -110,8 +111,39 @@ func deletePass(seq []models.Action, fails func([]models.Action) bool) []models.
 // failing sequence.
 const (
 	exhaustiveLen    = 3
-	exhaustiveBudget = 600
+	exhaustiveBudget = 300
 )
+
+// endings tries, for every proper prefix of best, every other call the model
+// can judge as the final step, and keeps the shortest failing result (then
+// deletes what became unnecessary). It finds a shorter sequence whose
+// divergence shows on another call (a query instead of a second Start).
+func (e *Engine) endings(ctx context.Context, best []models.Action, fails func([]models.Action) bool) []models.Action {
+	deadline := time.Now().Add(e.cfg.ShrinkTime)
+	alpha := e.model.Alphabet()
+	for j := 1; j < len(best)-1; j++ {
+		w, err := e.model.NewWalker(e.cfg.Profile)
+		if err != nil {
+			return best
+		}
+		for _, a := range best[:j] {
+			w.Assume(a)
+		}
+		for _, a := range alpha {
+			if time.Now().After(deadline) || ctx.Err() != nil {
+				return best
+			}
+			if ok, _ := w.Judge(a); !ok {
+				continue
+			}
+			cand := append(append([]models.Action(nil), best[:j]...), a)
+			if fails(cand) {
+				return deletePass(cand, fails)
+			}
+		}
+	}
+	return best
+}
 
 // shortest looks for a failing sequence shorter than best among every
 // sequence of calls the model can judge, shortest first and in alphabet

@@ -37,11 +37,11 @@ func (VDIModel) NewWalker(profile string) (engine.Walker, error) {
 // drivers: each session holds one driver (a shim child, a connection, or an
 // in-process instance) for its lifetime, so sessions run in parallel.
 type VDITarget struct {
-	drivers  []vdiapi.VDI
-	wires    []*WireLog
-	free     chan int
-	profile  vdi.Profile
-	cov      *coverage.Counter
+	drivers []vdiapi.VDI
+	wires   []*WireLog
+	free    chan int
+	profile vdi.Profile
+	cov     *coverage.Counter
 }
 
 // NewVDITarget wraps drv. wire, when non-nil, supplies the raw wire lines

@@ -106,10 +106,10 @@ type CallbackHost struct {
 	// to a session whose owner already finished judging it.
 	retired     map[string]bool
 	lateDropped int
-	stray    cbSession
-	global   uint64
-	started  bool
-	closed   bool
+	stray       cbSession
+	global      uint64
+	started     bool
+	closed      bool
 }
 
 type cbSession struct {
