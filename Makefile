@@ -4,7 +4,7 @@ BIN      ?= bin
 PKGS     := ./...
 FUZZTIME ?= 30s
 
-.PHONY: all build test test-short bench nightly fuzz suites suites-parallel vet fmt clean
+.PHONY: all build test test-short bench bench-detect nightly fuzz suites suites-parallel vet fmt clean
 
 all: build
 
@@ -21,14 +21,19 @@ test: vet
 	$(GO) test -count=1 -race -timeout 15m $(RACEPKGS)
 
 # The drivers and the runner, under the race detector (part of `make test`).
-RACEPKGS := ./internal/shim ./internal/soap ./internal/runner ./internal/engine
+RACEPKGS := ./internal/shim ./internal/soap ./internal/runner ./internal/engine ./internal/robustness
 
 test-short:
 	$(GO) test -short -count=1 $(PKGS)
 
 # Benchmarks: one run, side-by-side ratios (see README "Performance").
+# Benchmarks: one run prints the side-by-side table (BENCH_TABLE=1) and
+# writes reports/bench/latest.json; bench-detect measures time-to-detect.
 bench:
-	$(GO) test -run '^$$' -bench . -benchtime 2s -timeout 20m ./internal/bench/
+	BENCH_TABLE=1 $(GO) test -run '^$$' -bench . -benchtime 2s -count 3 -timeout 20m ./internal/bench/
+
+bench-detect:
+	BENCH_DETECT=1 $(GO) test -run TestDetect -v -timeout 20m ./internal/bench/
 
 # One standalone conformance binary with every Ginkgo suite.
 suites:
