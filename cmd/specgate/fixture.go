@@ -12,6 +12,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/specgate/specgate/fixtures/chaos"
 	"github.com/specgate/specgate/fixtures/ipamref"
 	"github.com/specgate/specgate/fixtures/vdiref"
 	"github.com/specgate/specgate/internal/shim"
@@ -26,6 +27,8 @@ Fixtures:
               on stdin/stdout, or on TCP with --listen
   ipam-server the reference IPAM management server (or a mutant) over HTTP, with its
               control endpoint: SOAP on /ipam, control on /control
+  chaos-vdi   a VDI shim that misbehaves on command (--mode NAME[:METHOD][@N][+DELAY]; --mode list)
+  chaos-soap  an IPAM server that misbehaves on command (same --mode syntax)
   echo        echoes every stdin line (the raw-pipe baseline of the benchmarks)
 
 Run "specgate fixture vdi-shim --help" for its flags; --mutant list prints the mutants.
@@ -46,10 +49,12 @@ func cmdFixture(args []string, stdout, stderr io.Writer) error {
 		return fixtureVDIShim(ctx, args[1:], stdout, stderr)
 	case "ipam-server":
 		return fixtureIPAMServer(ctx, args[1:], stdout, stderr)
+	case "chaos-vdi", "chaos-soap":
+		return fixtureChaos(ctx, args[0], args[1:], stdout, stderr)
 	case "echo":
 		return shim.Echo(os.Stdin, os.Stdout)
 	}
-	return usagef("fixture: unknown fixture %q (want vdi-shim, ipam-server or echo)", args[0])
+	return usagef("fixture: unknown fixture %q (want vdi-shim, ipam-server, chaos-vdi, chaos-soap or echo)", args[0])
 }
 
 func fixtureVDIShim(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -128,4 +133,52 @@ func fixtureIPAMServer(ctx context.Context, args []string, stdout, stderr io.Wri
 	return ipamref.ListenAndServe(ctx, *listen, srv, func(a net.Addr) {
 		fmt.Fprintf(stdout, "listening on %s\n", a)
 	})
+}
+
+func fixtureChaos(ctx context.Context, name string, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("fixture "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	mode := fs.String("mode", "", "misbehaviour: NAME[:METHOD][@N][+DELAY] (\"list\" prints them)")
+	listen := fs.String("listen", "", "serve on this address (chaos-soap default 127.0.0.1:0; chaos-vdi default stdin/stdout)")
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: specgate fixture %s --mode NAME [--listen ADDR]\n\nFlags:\n", name)
+		fs.PrintDefaults()
+	}
+	if err := parseFlags(fs, args); err != nil {
+		if errors.Is(err, errHelp) {
+			return errHelp
+		}
+		return usagef("fixture %s: %v", name, err)
+	}
+	tr := chaos.TransportVDI
+	if name == "chaos-soap" {
+		tr = chaos.TransportSOAP
+	}
+	if *mode == "list" || *mode == "" {
+		for _, m := range chaos.ModesFor(tr) {
+			fmt.Fprintf(stdout, "%-20s %s\n", m, chaos.Describe(m))
+		}
+		if *mode == "" {
+			return usagef("fixture %s: --mode is required", name)
+		}
+		return nil
+	}
+	m, err := chaos.ParseMode(*mode)
+	if err == nil {
+		err = m.Supports(tr)
+	}
+	if err != nil {
+		return usagef("fixture %s: %v", name, err)
+	}
+	ready := func(a net.Addr) { fmt.Fprintf(stdout, "listening on %s\n", a) }
+	if name == "chaos-soap" {
+		if *listen == "" {
+			*listen = "127.0.0.1:0"
+		}
+		return chaos.ListenSOAP(ctx, *listen, m, ipamref.Options{}, ready)
+	}
+	if *listen == "" {
+		return chaos.ServeVDI(ctx, os.Stdin, os.Stdout, m)
+	}
+	return chaos.ListenVDI(ctx, *listen, m, ready)
 }

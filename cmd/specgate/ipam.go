@@ -19,7 +19,7 @@ func addSOAPFlags(fs *flag.FlagSet, rf *runFlags) {
 	fs.StringVar(&rf.control, "control", "", "IPAM: URL of the vendor control endpoint (docs/ipam-soap-binding.md §8); without it specgate only observes the ADM")
 	fs.StringVar(&rf.callbackListen, "callback-listen", "127.0.0.1:0", "IPAM: address of the callback host the SUT posts callbacks to")
 	fs.DurationVar(&rf.quiescence, "quiescence", 5*time.Second, "IPAM: how long to wait for an awaited callback before reporting silence")
-	fs.DurationVar(&rf.settle, "settle", 30*time.Millisecond, "IPAM: wait after a sequence for late callbacks")
+	fs.DurationVar(&rf.settle, "settle", 10*time.Millisecond, "IPAM: wait after a sequence for late callbacks")
 	fs.IntVar(&rf.checkpoints, "checkpoints", 1, "IPAM: checkpoints per operation requested through the control endpoint")
 	fs.StringVar(&rf.caCert, "ca-cert", "", "https targets: PEM file of the CA that signed the server certificate")
 	fs.StringVar(&rf.clientCert, "client-cert", "", "https targets: PEM client certificate (with --client-key)")

@@ -51,8 +51,8 @@ func TestIPAMMutantsCaughtAndShrunk(t *testing.T) {
 				t.Parallel()
 				out := t.TempDir()
 				tgt := ipamTarget(t, profile, mi.Name)
-				args := append([]string{"run", "--model", "ipam", "--profile", profile, "--seed", "4", "--checks", "80", "--steps", "12",
-					"--settle", "20ms", "--out", out, "--progress", "none", "--quiescence", "1s", "--shrink-time", "5s", "--fail-fast"}, tgt...)
+				args := append([]string{"run", "--model", "ipam", "--profile", profile, "--seed", "4", "--checks", "200", "--steps", "16",
+					"--settle", "20ms", "--out", out, "--progress", "none", "--quiescence", "1s", "--shrink-time", "5s", "--max-failures", "3"}, tgt...)
 				r := specgate(t, 8*time.Minute, args...)
 				if r.code != 1 {
 					t.Fatalf("exit %d, want 1\n%s\n%s", r.code, r.stdout, r.stderr)
