@@ -53,6 +53,25 @@ func SequenceGen(m Model, profile string) (*rapid.Generator[[]models.Action], er
 			weight[i] = max(1, wt.Weight(a))
 		}
 	}
+	cum := make([]int, k) // cumulative weights, for weighted sampling
+	totalW := 0
+	for i := range alpha {
+		totalW += weight[i]
+		cum[i] = totalW
+	}
+	sample := func(x uint64) int {
+		v := int(x % uint64(totalW))
+		lo, hi := 0, k-1
+		for lo < hi {
+			mid := (lo + hi) / 2
+			if cum[mid] > v {
+				hi = mid
+			} else {
+				lo = mid + 1
+			}
+		}
+		return lo
+	}
 	swarmGen := rapid.Uint64Range(0, 1<<min(len(ops), 63)-1)
 	pick := rapid.IntRange(0, 1<<24-1)
 	return rapid.Custom(func(t *rapid.T) []models.Action {
@@ -65,6 +84,26 @@ func SequenceGen(m Model, profile string) (*rapid.Generator[[]models.Action], er
 				r := pick.Draw(t, "a")
 				wantLegal := r%(legalBias+1) != legalBias
 				r /= legalBias + 1
+				// Rejection sampling: draw an action by weight and judge
+				// only it; retry with indices derived from the same draw
+				// (one draw per step keeps shrinking simple). This has the
+				// distribution of the full scan below at a fraction of the
+				// judgements; the scan remains the fallback.
+				x := uint64(r)*0x9E3779B97F4A7C15 + 1
+				for try := 0; try < 12; try++ {
+					x ^= x >> 29
+					x *= 0xBF58476D1CE4E5B9
+					x ^= x >> 32
+					i := sample(x)
+					if off&opBit[i] != 0 {
+						continue
+					}
+					if judgeable, legal := w.Judge(alpha[i]); judgeable && (legal || !wantLegal) {
+						seq = append(seq, alpha[i])
+						w.Assume(alpha[i])
+						return
+					}
+				}
 				for pass := 0; pass < 2; pass++ {
 					cand = cand[:0]
 					total := 0
