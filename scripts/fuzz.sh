@@ -12,6 +12,13 @@ targets=(
   "./internal/soap FuzzParseEnvelope"
   "./internal/soap FuzzParseFault"
   "./internal/failfile FuzzParse"
+  "./fuzz FuzzIPAMStrict"
+  "./fuzz FuzzIPAMDocumented"
+  "./internal/report FuzzParseBaseline"
+  "./internal/report FuzzParseReport"
+  "./internal/nettcp/nmf FuzzNMFRecord"
+  "./internal/nettcp/nbfx FuzzNBFXDecode"
+  "./internal/nettcp/nbfx FuzzNBFXEncode"
 )
 for entry in "${targets[@]}"; do
   set -- $entry
