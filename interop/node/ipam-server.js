@@ -410,9 +410,11 @@ function startProvisioning(s) {
   notifyStart(s);
   if (adm.provisioningInProgress) return reject(s, EXC.provisioningBusy); // step 1
   adm.provisioningInProgress = true; // E4: the spec never sets it; without it step 1 is dead
-  const flag = adm.nextProvisioningFails; // consumed by the accepted session
-  adm.nextProvisioningFails = false;
-  const fails = flag && !adm.ipamConfigured; // steps 3-6 only run when not configured (step 2)
+  // Steps 3-6 (set-up, where an injected failure applies) only run when the
+  // server is not configured (step 2); only such a session consumes the flag.
+  const setup = !adm.ipamConfigured;
+  const fails = setup && adm.nextProvisioningFails;
+  if (setup) adm.nextProvisioningFails = false;
   s.state = 'in-progress';
   notifyCheckpoints(s, adm.checkpoints);
   finishOrHold(s, () => {
