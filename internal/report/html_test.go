@@ -195,7 +195,7 @@ func TestWriteHTMLStatic(t *testing.T) {
 		`title="Abort/Close: never reached (0)"`,
 		`>6. GetCommand(0)</text>`,
 		`>2. server.Open(arg=1)</text>`,
-		`>1. ctl.SetSchemaConversionRequired(arg=1)</text>`,
+		`>1. ctl.SetSchemaConversionRequired(true)</text>`,
 		`xmlns:s=&#34;` + soapNS + `&#34;`, // the transcript, as text
 		`<dt>Expected:</dt><dd class="expected mono">VD_E_CLOSE | NOERROR</dd>`,
 		`<dt>Actual:</dt><dd class="actual mono">VD_E_TIMEOUT (after 5000 ms)</dd>`,

@@ -28,7 +28,11 @@ var (
 	targetFlag  = flag.String("target", "", "system under test: embedded (default), vdi:exec:'CMD', vdi:tcp://HOST:PORT or soap:http://HOST:PORT/PATH")
 	profileFlag = flag.String("profile", "all", "profile to check: strict, documented or all")
 	controlFlag = flag.String("control", "", "IPAM: the vendor control endpoint URL")
+	checksFlag  = flag.Int("property-checks", 500, "random sequences per property spec")
 )
+
+// PropertyChecks is the number of random sequences a property spec runs.
+func PropertyChecks() int { return *checksFlag }
 
 // Spec is the parsed target, set in every process before the specs run.
 var Spec target.Spec

@@ -152,7 +152,21 @@ var _ = Describe("VDI client transitions", func() {
 					} else if v == closePending {
 						name += " with the device closed by the server"
 					}
-					entries = append(entries, Entry(name, Label("vdi", prof, harness.ClauseLabel(id)), prof, st, fn, v))
+					labels := []string{"vdi", prof, harness.ClauseLabel(id)}
+					// Also label the clause the profile cites for this call
+					// here (a reference page where it departs from the table).
+					p, _ := vdi.ParseProfile(prof)
+					if path := vdi.ShortestPath(p, goal(st, v, fnAction[fn]), 10); path != nil {
+						m := vdi.New(p)
+						for _, a := range path {
+							m.Assume(a)
+						}
+						e := m.Expect(fnAction[fn])
+						if c := e.Clause(); c != id && c != "" {
+							labels = append(labels, harness.ClauseLabel(c))
+						}
+					}
+					entries = append(entries, Entry(name, Label(labels...), prof, st, fn, v))
 				}
 			}
 		}

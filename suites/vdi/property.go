@@ -32,7 +32,7 @@ var _ = Describe("VDI random sequences", func() {
 			Expect(err).NotTo(HaveOccurred())
 			var failures []engine.Failure
 			eng, err := engine.New(runner.VDIModel{}, tg, engine.Config{
-				Model: "vdi", Profile: prof, Seed: uint64(GinkgoRandomSeed()) | 1, Checks: 500, Steps: 30,
+				Model: "vdi", Profile: prof, Seed: uint64(GinkgoRandomSeed()) | 1, Checks: harness.PropertyChecks(), Steps: 30,
 				MaxFailures: 3, OnFailure: func(f engine.Failure) { failures = append(failures, f) },
 			})
 			Expect(err).NotTo(HaveOccurred())
@@ -43,7 +43,7 @@ var _ = Describe("VDI random sequences", func() {
 				AddReportEntry("replay", fmt.Sprintf("specgate run --model vdi --profile %s --seed %d --checks %d", prof, f.Seed, f.Check+1))
 			}
 			Expect(failures).To(BeEmpty(), "%s", describe(failures))
-			Expect(res.Checks).To(Equal(500))
+			Expect(res.Checks).To(Equal(harness.PropertyChecks()))
 		})
 	}
 })
