@@ -14,7 +14,7 @@ const (
 	Required                         // ADM_IsSchemaConversionRequired
 	ConvInProgress                   // ADM_IsSchemaConversionInProgress
 	ProvInProgress                   // ADM_IsIPAMProvisioningInProgress
-	numWorlds = 16
+	numWorlds      = 16
 )
 
 // Has reports whether bit b is set.

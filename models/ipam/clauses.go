@@ -4,16 +4,16 @@ import "github.com/specgate/specgate/models"
 
 // Clause ids. Each cites MS-IPAMM2 v12.0 (4/23/2024) section numbers.
 const (
-	ClGate3          = "ipam/3.1.4.2/step3"        // not configured: only provisioning and IsIpamConfigured
-	ClGate4          = "ipam/3.1.4.2/step4"        // conversion required: only conversion and the Is* queries
-	ClInitSchema     = "ipam/3.15.4.3"             // InitializeAsyncSchemaConversion response
-	ClInitProv       = "ipam/3.11.4.3"             // InitializeAsyncProvisioning response
-	ClSchemaStart    = "ipam/3.15.4.7/start"       // MUST invoke the start notification; state Conversion Started
-	ClSchemaStep1    = "ipam/3.15.4.7/step1"       // already in progress: fault
-	ClSchemaStep3    = "ipam/3.15.4.7/step3"       // not required: fault
-	ClSchemaStep4    = "ipam/3.15.4.7/step4"       // checkpoints while in progress
-	ClSchemaStep5    = "ipam/3.15.4.7/step5"       // success: Complete(nil); Required, InProgress := FALSE
-	ClSchemaStep6    = "ipam/3.15.4.7/step6"       // failure: Complete(fault); InProgress := FALSE
+	ClGate3          = "ipam/3.1.4.2/step3"  // not configured: only provisioning and IsIpamConfigured
+	ClGate4          = "ipam/3.1.4.2/step4"  // conversion required: only conversion and the Is* queries
+	ClInitSchema     = "ipam/3.15.4.3"       // InitializeAsyncSchemaConversion response
+	ClInitProv       = "ipam/3.11.4.3"       // InitializeAsyncProvisioning response
+	ClSchemaStart    = "ipam/3.15.4.7/start" // MUST invoke the start notification; state Conversion Started
+	ClSchemaStep1    = "ipam/3.15.4.7/step1" // already in progress: fault
+	ClSchemaStep3    = "ipam/3.15.4.7/step3" // not required: fault
+	ClSchemaStep4    = "ipam/3.15.4.7/step4" // checkpoints while in progress
+	ClSchemaStep5    = "ipam/3.15.4.7/step5" // success: Complete(nil); Required, InProgress := FALSE
+	ClSchemaStep6    = "ipam/3.15.4.7/step6" // failure: Complete(fault); InProgress := FALSE
 	ClSchemaFault    = "ipam/3.15.4.7/fault-delivery"
 	ClProvStart      = "ipam/3.11.4.7/start"
 	ClProvStep1      = "ipam/3.11.4.7/step1"

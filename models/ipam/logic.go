@@ -47,11 +47,11 @@ type Div struct {
 
 type branch struct {
 	reject  bool
-	consume bool // the session reaches the step a pending ctl.FailNext applies to
-	fail   uint8 // 0 success, 1 failure, 2 either (accepted sessions)
-	held   bool
-	clause string
-	next   World
+	consume bool  // the session reaches the step a pending ctl.FailNext applies to
+	fail    uint8 // 0 success, 1 failure, 2 either (accepted sessions)
+	held    bool
+	clause  string
+	next    World
 }
 
 func (m *Model) startBranches(w World, fam Family) []branch {
@@ -258,7 +258,7 @@ func (m *Model) feed(k int, cb Callback) *Div {
 // summary of one slot's step.
 type summary struct {
 	httpFault, any, sawStart, completed, exc, silent bool
-	seen                                        []string
+	seen                                             []string
 }
 
 func (b branch) matches(m *Model, sm summary) bool {
