@@ -106,6 +106,7 @@ type CallbackHost struct {
 	// to a session whose owner already finished judging it.
 	retired     map[string]bool
 	lateDropped int
+	limited     net.Listener // the connection limiter Serve runs on
 	stray       cbSession
 	global      uint64
 	started     bool
@@ -151,6 +152,17 @@ func NewCallbackHost(addr string, lim Limits) (*CallbackHost, error) {
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          log.New(io.Discard, "", 0),
+		// Idle keep-alive connections must not hold the connection slots a
+		// callback needs: once the host is nearly full, a connection that
+		// goes idle is closed.
+		ConnState: func(c net.Conn, st http.ConnState) {
+			if st != http.StateIdle {
+				return
+			}
+			if ll, ok := h.limiter(); ok && len(ll.sem) >= cap(ll.sem)-1 {
+				c.Close()
+			}
+		},
 	}
 	return h, nil
 }
@@ -171,6 +183,7 @@ func (h *CallbackHost) Start() error {
 		max = DefaultMaxConns
 	}
 	ln := newLimitListener(h.ln, max)
+	h.limited = ln
 	go func() { _ = h.srv.Serve(ln) }()
 	return nil
 }
@@ -480,6 +493,14 @@ func (l *limitListener) Accept() (net.Conn, error) {
 		return nil, err
 	}
 	return &limitConn{Conn: c, release: func() { <-l.sem }}, nil
+}
+
+// limiter returns the host's connection limiter, once Start made it.
+func (h *CallbackHost) limiter() (*limitListener, bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	ll, ok := h.limited.(*limitListener)
+	return ll, ok
 }
 
 func (l *limitListener) Close() error {

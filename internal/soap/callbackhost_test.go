@@ -340,17 +340,31 @@ func TestCallbackHostMaxConns(t *testing.T) {
 	_, url := h.NewSession()
 	body := NewCallback(ActionNotifyAsyncProvisionStart, url, NotifyStartBody(FamilyProvision)).Marshal()
 
-	// Occupy the only slot with an idle connection.
+	// An idle keep-alive connection does not hold the only slot: the host
+	// closes idle connections when it is full.
+	idle, err := net.Dial("tcp", h.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintf(idle, "POST %s HTTP/1.1\r\nHost: x\r\nContent-Type: %s\r\nContent-Length: %d\r\n\r\n%s", url[len(h.BaseURL()):], MediaType, len(body), body)
+	buf := make([]byte, 12)
+	if _, err := io.ReadFull(idle, buf); err != nil || string(buf) != "HTTP/1.1 202" {
+		t.Fatalf("%q %v", buf, err)
+	}
+	c0 := &Client{Timeout: 5 * time.Second}
+	if _, err := c0.Send(context.Background(), url, NewCallback(ActionNotifyAsyncProvisionStart, url, NotifyStartBody(FamilyProvision))); err != nil {
+		t.Fatalf("an idle connection starved the host: %v", err)
+	}
+	c0.CloseIdleConnections()
+	idle.Close()
+
+	// Occupy the only slot with a connection in the middle of a request.
 	hold, err := net.Dial("tcp", h.Addr().String())
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Wait until the server has accepted it (a request on it proves that).
-	fmt.Fprintf(hold, "POST %s HTTP/1.1\r\nHost: x\r\nContent-Type: %s\r\nContent-Length: %d\r\n\r\n%s", url[len(h.BaseURL()):], MediaType, len(body), body)
-	buf := make([]byte, 12)
-	if _, err := io.ReadFull(hold, buf); err != nil || string(buf) != "HTTP/1.1 202" {
-		t.Fatalf("%q %v", buf, err)
-	}
+	fmt.Fprintf(hold, "POST %s HTTP/1.1\r\nHost: x\r\n", url[len(h.BaseURL()):])
+	time.Sleep(50 * time.Millisecond)
 
 	c := &Client{Timeout: 300 * time.Millisecond}
 	if _, err := c.Send(context.Background(), url, NewCallback(ActionNotifyAsyncProvisionStart, url, NotifyStartBody(FamilyProvision))); err == nil {
