@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/specgate/specgate/fixtures/ipamref"
+	"github.com/specgate/specgate/internal/nettcp/duplex"
 	"github.com/specgate/specgate/internal/runner"
 	"github.com/specgate/specgate/internal/soap"
 	"github.com/specgate/specgate/internal/target"
@@ -24,6 +25,8 @@ func addSOAPFlags(fs *flag.FlagSet, rf *runFlags) {
 	fs.StringVar(&rf.caCert, "ca-cert", "", "https targets: PEM file of the CA that signed the server certificate")
 	fs.StringVar(&rf.clientCert, "client-cert", "", "https targets: PEM client certificate (with --client-key)")
 	fs.StringVar(&rf.clientKey, "client-key", "", "https targets: PEM client key")
+	fs.StringVar(&rf.via, "via", "", "net.tcp targets: the Via URI of the preamble, when it differs from the target URI (a:To)")
+	fs.StringVar(&rf.encoding, "encoding", "binary", "net.tcp targets: binary (0x08, MC-NBFSE, as NetTcpBinding) or text (0x03, SOAP 1.2 UTF-8)")
 	fs.StringVar(&rf.authFile, "auth-file", "", "file holding the target credential (\"Bearer TOKEN\", \"Basic B64\" or USER:PASSWORD); default $"+AuthEnv+"; never a flag value")
 }
 
@@ -50,7 +53,7 @@ func openIPAM(ctx context.Context, spec target.Spec, rf *runFlags) (*bound, erro
 		}
 		stop = func() { cancel(); srv.Close(); <-errc }
 	} else if spec.Kind == "net.tcp" {
-		return nil, usagef("target %s: the net.tcp binding is not implemented yet; use soap:http://", spec.Raw)
+		return openNetTCP(ctx, spec, rf)
 	}
 	host, err := soap.NewCallbackHost(rf.callbackListen, soap.Limits{})
 	if err != nil {
@@ -114,4 +117,39 @@ func openIPAM(ctx context.Context, spec target.Spec, rf *runFlags) (*bound, erro
 
 func controlClient(tcfg *tls.Config, timeout time.Duration) *http.Client {
 	return &http.Client{Timeout: timeout, Transport: &http.Transport{TLSClientConfig: tcfg, Proxy: nil}}
+}
+
+// openNetTCP opens an IPAM server over the spec's own transport: MC-NMF
+// duplex sessions (one TCP connection per IPAM session, callbacks on the
+// same connection).
+func openNetTCP(ctx context.Context, spec target.Spec, rf *runFlags) (*bound, error) {
+	enc := duplex.EncodingBinary
+	switch rf.encoding {
+	case "binary":
+	case "text":
+		enc = duplex.EncodingText
+	default:
+		return nil, usagef("--encoding must be binary or text, got %q", rf.encoding)
+	}
+	tr, err := duplex.New(duplex.Options{Endpoint: spec.Addr, Via: rf.via, Encoding: enc, Timeout: rf.callTimeout})
+	if err != nil {
+		return nil, usagef("target %s: %v", spec.Raw, err)
+	}
+	t, err := runner.NewIPAMTarget(runner.IPAMConfig{
+		Profile: rf.profile, Control: rf.control, Transport: tr,
+		Quiescence: rf.quiescence, Settle: rf.settle, Checkpoints: rf.checkpoints,
+		ControlHTTP: controlClient(nil, rf.callTimeout), ControlHeader: authHeader(rf.auth),
+	})
+	if err != nil {
+		tr.Close()
+		return nil, usagef("%v", err)
+	}
+	pctx, cancel := context.WithTimeout(ctx, rf.callTimeout)
+	defer cancel()
+	if _, err := tr.Call(pctx, "", soap.NewRequest(soap.ActionIsIpamConfigured, spec.Addr, soap.WSAAnonymous, soap.IsIpamConfiguredBody())); err != nil {
+		tr.Close()
+		return nil, &unreachableError{fmt.Errorf("target %s: %s", spec.Raw, rf.redactor.String(err.Error()))}
+	}
+	return &bound{model: runner.IPAMModel{Control: rf.control != ""}, target: t,
+		close: func() { tr.Close() }, coverage: t.Coverage}, nil
 }

@@ -39,6 +39,7 @@ Targets:
   vdi:exec:'CMD ARGS'           a VDI shim started as a child process (JSON-RPC on stdin/stdout)
   vdi:tcp://HOST:PORT           a VDI shim listening on TCP
   soap:http://HOST:PORT/PATH    an IPAM management server (SOAP 1.2 over HTTP; see docs/ipam-soap-binding.md)
+  soap:net.tcp://HOST:PORT/PATH an IPAM management server over net.tcp (MC-NMF duplex, binary or text)
 
 Flags:
 `
@@ -65,6 +66,7 @@ type runFlags struct {
 	redactor                                *redact.Redactor
 	// IPAM over SOAP
 	control, callbackListen string
+	via, encoding           string
 	quiescence, settle      time.Duration
 	checkpoints             int
 }
