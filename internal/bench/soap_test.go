@@ -18,7 +18,7 @@ import (
 // The CLI's IPAM defaults (cmd/specgate/ipam.go).
 const (
 	soapQuiescence  = 5 * time.Second
-	soapSettle      = 30 * time.Millisecond
+	soapSettle      = 10 * time.Millisecond // the CLI default
 	soapCheckpoints = 1
 	soapCallTimeout = 5 * time.Second
 )

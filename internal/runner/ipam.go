@@ -513,10 +513,27 @@ func (s *ipamSession) Finish(ctx context.Context, steps int) *engine.Divergence 
 	if !started {
 		return nil
 	}
-	select {
-	case <-time.After(s.t.cfg.Settle):
-	case <-ctx.Done():
-		return nil
+	// The settle window starts at the last callback received: a duplicate
+	// or a stray checkpoint follows the callback it repeats.
+	var last time.Time
+	for _, sl := range s.slots {
+		if sl.id == "" {
+			continue
+		}
+		if evs := s.t.cfg.Transport.Events(sl.id); len(evs) > 0 && evs[len(evs)-1].Time.After(last) {
+			last = evs[len(evs)-1].Time
+		}
+	}
+	wait := s.t.cfg.Settle
+	if !last.IsZero() {
+		wait = time.Until(last.Add(s.t.cfg.Settle))
+	}
+	if wait > 0 {
+		select {
+		case <-time.After(wait):
+		case <-ctx.Done():
+			return nil
+		}
 	}
 	a := models.Action{Op: "settle", Idx: -1}
 	e := ipam.Expect{Cell: "settle"}
