@@ -124,8 +124,8 @@ type Transport struct {
 	strayDropped int
 	// used maps the local addresses of recent connections to when they
 	// were dialed (Options.FreshPorts).
-	used map[string]time.Time
-	closed       bool
+	used   map[string]time.Time
+	closed bool
 }
 
 // ParseURI splits a net.tcp URI into its dial address (host:port, port
