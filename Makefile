@@ -21,7 +21,7 @@ test: vet
 	$(GO) test -count=1 -race -timeout 15m $(RACEPKGS)
 
 # The drivers and the runner, under the race detector (part of `make test`).
-RACEPKGS := ./internal/shim ./internal/soap ./internal/runner ./internal/engine ./internal/robustness
+RACEPKGS := ./internal/shim ./internal/soap ./internal/runner ./internal/engine ./internal/robustness ./internal/nettcp/duplex ./fixtures/ipamtcp
 
 test-short:
 	$(GO) test -short -count=1 $(PKGS)

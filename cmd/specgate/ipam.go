@@ -26,6 +26,7 @@ func addSOAPFlags(fs *flag.FlagSet, rf *runFlags) {
 	fs.StringVar(&rf.clientCert, "client-cert", "", "https targets: PEM client certificate (with --client-key)")
 	fs.StringVar(&rf.clientKey, "client-key", "", "https targets: PEM client key")
 	fs.StringVar(&rf.via, "via", "", "net.tcp targets: the Via URI of the preamble, when it differs from the target URI (a:To)")
+	fs.DurationVar(&rf.netTCPCloseWait, "nettcp-close-wait", 0, "net.tcp targets: after each connection's End record, wait up to this long for the server to close it, then 30 ms (Mono's WCF needs it, e.g. 2s); 0 closes at once")
 	fs.StringVar(&rf.encoding, "encoding", "binary", "net.tcp targets: binary (0x08, MC-NBFSE, as NetTcpBinding) or text (0x03, SOAP 1.2 UTF-8)")
 	fs.StringVar(&rf.authFile, "auth-file", "", "file holding the target credential (\"Bearer TOKEN\", \"Basic B64\" or USER:PASSWORD); default $"+AuthEnv+"; never a flag value")
 }
@@ -131,14 +132,19 @@ func openNetTCP(ctx context.Context, spec target.Spec, rf *runFlags) (*bound, er
 	default:
 		return nil, usagef("--encoding must be binary or text, got %q", rf.encoding)
 	}
-	tr, err := duplex.New(duplex.Options{Endpoint: spec.Addr, Via: rf.via, Encoding: enc, Timeout: rf.callTimeout})
+	tcfg, err := tlsConfig(rf.caCert, rf.clientCert, rf.clientKey)
+	if err != nil {
+		return nil, usagef("%v", err)
+	}
+	tr, err := duplex.New(duplex.Options{Endpoint: spec.Addr, Via: rf.via, Encoding: enc, Timeout: rf.callTimeout,
+		CloseWait: rf.netTCPCloseWait})
 	if err != nil {
 		return nil, usagef("target %s: %v", spec.Raw, err)
 	}
 	t, err := runner.NewIPAMTarget(runner.IPAMConfig{
 		Profile: rf.profile, Control: rf.control, Transport: tr,
 		Quiescence: rf.quiescence, Settle: rf.settle, Checkpoints: rf.checkpoints,
-		ControlHTTP: controlClient(nil, rf.callTimeout), ControlHeader: authHeader(rf.auth),
+		ControlHTTP: controlClient(tcfg, rf.callTimeout), ControlHeader: authHeader(rf.auth),
 	})
 	if err != nil {
 		tr.Close()

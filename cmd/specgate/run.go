@@ -67,6 +67,7 @@ type runFlags struct {
 	// IPAM over SOAP
 	control, callbackListen string
 	via, encoding           string
+	netTCPCloseWait         time.Duration
 	quiescence, settle      time.Duration
 	checkpoints             int
 }

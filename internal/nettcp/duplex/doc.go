@@ -20,9 +20,11 @@
 //     message that does not parse but mentions a pending Call's
 //     MessageID is that call's (malformed) response;
 //   - CloseSession sends the End record and closes the socket, as WCF's
-//     client does (Options.CloseWait waits for the peer's End or end of
-//     stream first); the peer may answer with End or just close (Mono's
-//     WCF never sends End), both are accepted.
+//     client does; the peer may answer with End or just close (Mono's WCF
+//     never sends End), both are accepted. Options.CloseWait waits for the
+//     peer to end the connection first, and then a little longer: Mono's
+//     WCF listener loses a connection that arrives while it is still
+//     discarding the previous one (interop/mono/README.md).
 //
 // Callbacks are matched by connection, not by wsa:ReplyTo, so the
 // session's ReplyTo is the WS-Addressing anonymous URI (as WCF's

@@ -24,10 +24,8 @@ import (
 const (
 	DefaultTimeout   = 30 * time.Second
 	DefaultMaxEvents = soap.DefaultMaxEvents
-	// DefaultFreshPorts: see Options.FreshPorts.
-	DefaultFreshPorts = 10 * time.Minute
-	// MaxPortAttempts bounds the dials made to get a fresh local port.
-	MaxPortAttempts = 16
+	// DefaultCloseSettle: see Options.CloseSettle.
+	DefaultCloseSettle = 30 * time.Millisecond
 	// DefaultPort is the net.tcp port when the URI has none.
 	DefaultPort = "808"
 )
@@ -54,14 +52,20 @@ type Options struct {
 	// IdleTimeout, when positive, ends a session whose server sends
 	// nothing for that long; by default an open session may stay idle.
 	IdleTimeout time.Duration
-	// CloseWait, when positive, makes CloseSession wait up to that long
-	// for the server's End record (or end of stream) after sending its
-	// own, before closing the socket. By default it closes at once, as
-	// WCF's own client does: with Mono's WCF as the server, waiting for it
-	// to close first and then dialing the next connection at once
-	// sometimes leaves that next connection accepted but never read (no
-	// Preamble Ack; about one connection in twenty in the interop test).
+	// CloseWait, when positive, makes CloseSession (and the end of a
+	// session-less call) wait up to that long for the server's End record
+	// or end of stream after sending its own End, close the socket, and
+	// pause CloseSettle before returning, so that the server is done with
+	// the connection before the next one arrives. Mono's WCF listener needs
+	// it: it loses (accepts, never reads, never acknowledges) a connection
+	// that arrives while it is still discarding a closed one, whether the
+	// client closed first or waited for it to close. By default the
+	// socket is closed right after the End record, as WCF's own client
+	// does, and nothing waits.
 	CloseWait time.Duration
+	// CloseSettle is the pause after a CloseWait close;
+	// DefaultCloseSettle when zero, none when negative.
+	CloseSettle time.Duration
 	// TextDeclaration makes text envelopes start with a BOM and an XML
 	// declaration, as WCF writes them (WCF accepts both).
 	TextDeclaration bool
@@ -76,18 +80,6 @@ type Options struct {
 	// OnFrame, when set, is called with every frame sent or received
 	// (from the writing goroutine or the session's reader goroutine).
 	OnFrame func(Frame)
-	// AfterClose (experimental) pauses after a connection ended.
-	AfterClose time.Duration
-	// FreshPorts: a new connection whose local address was used by an
-	// earlier connection of this Transport within that long is set aside
-	// and dialed again (at most MaxPortAttempts times; the set-aside
-	// connections are closed once a fresh one is open).
-	// DefaultFreshPorts when zero; negative disables it. It works around
-	// Mono's WCF listener, which silently drops (never reads, never
-	// acknowledges) a connection from the same client address and port as
-	// a channel it still holds, and it does hold some closed ones; Linux
-	// reuses loopback ports quickly (net.ipv4.tcp_tw_reuse=2).
-	FreshPorts time.Duration
 	// Dial replaces the TCP dialer (e.g. to go through a proxy).
 	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
 	// MaxEvents bounds the events kept per session and in the stray list;
@@ -122,10 +114,7 @@ type Transport struct {
 	global   uint64
 	// strayDropped counts stray messages beyond MaxEvents.
 	strayDropped int
-	// used maps the local addresses of recent connections to when they
-	// were dialed (Options.FreshPorts).
-	used   map[string]time.Time
-	closed bool
+	closed       bool
 }
 
 // ParseURI splits a net.tcp URI into its dial address (host:port, port
@@ -168,8 +157,8 @@ func New(opts Options) (*Transport, error) {
 	if opts.Timeout <= 0 {
 		opts.Timeout = DefaultTimeout
 	}
-	if opts.FreshPorts == 0 {
-		opts.FreshPorts = DefaultFreshPorts
+	if opts.CloseSettle == 0 {
+		opts.CloseSettle = DefaultCloseSettle
 	}
 	if opts.MaxEvents <= 0 {
 		opts.MaxEvents = DefaultMaxEvents
@@ -185,7 +174,6 @@ func New(opts Options) (*Transport, error) {
 	return &Transport{
 		opts: opts, dialAddr: addr, via: via,
 		sessions: map[string]*conn{}, temps: map[*conn]struct{}{}, sChanged: make(chan struct{}),
-		used: map[string]time.Time{},
 	}, nil
 }
 
@@ -257,7 +245,7 @@ func (t *Transport) dial(ctx context.Context, id string) (*conn, error) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, t.opts.Timeout)
 	defer cancel()
-	nc, err := t.dialFresh(ctx)
+	nc, err := t.opts.Dial(ctx, "tcp", t.dialAddr)
 	if err != nil {
 		return nil, fmt.Errorf("duplex: dial %s: %w", t.dialAddr, err)
 	}
@@ -325,45 +313,6 @@ func (t *Transport) dial(ctx context.Context, id string) (*conn, error) {
 	t.mu.Unlock()
 	go c.readLoop()
 	return c, nil
-}
-
-// dialFresh dials, avoiding local addresses used recently (see
-// Options.FreshPorts).
-func (t *Transport) dialFresh(ctx context.Context) (net.Conn, error) {
-	var aside []net.Conn
-	defer func() {
-		for _, c := range aside {
-			c.Close()
-		}
-	}()
-	for attempt := 1; ; attempt++ {
-		nc, err := t.opts.Dial(ctx, "tcp", t.dialAddr)
-		if err != nil {
-			return nil, err
-		}
-		if t.opts.FreshPorts < 0 {
-			return nc, nil
-		}
-		local, now := nc.LocalAddr().String(), time.Now()
-		t.mu.Lock()
-		last, seen := t.used[local]
-		fresh := !seen || now.Sub(last) > t.opts.FreshPorts || attempt >= MaxPortAttempts
-		if fresh {
-			if len(t.used) >= 8192 {
-				for k, at := range t.used {
-					if now.Sub(at) > t.opts.FreshPorts {
-						delete(t.used, k)
-					}
-				}
-			}
-			t.used[local] = now
-		}
-		t.mu.Unlock()
-		if fresh {
-			return nc, nil
-		}
-		aside = append(aside, nc)
-	}
 }
 
 // ctxErr prefers the context's error: a deadline that fired through
@@ -686,8 +635,8 @@ func (c *conn) close() {
 	}
 	c.nc.Close()
 	<-c.done
-	if t.opts.AfterClose > 0 {
-		time.Sleep(t.opts.AfterClose)
+	if open && t.opts.CloseWait > 0 && t.opts.CloseSettle > 0 {
+		time.Sleep(t.opts.CloseSettle)
 	}
 }
 
