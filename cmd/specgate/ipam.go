@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/specgate/specgate/fixtures/ipamref"
+	"github.com/specgate/specgate/internal/coverage"
+	"github.com/specgate/specgate/internal/engine"
 	"github.com/specgate/specgate/internal/nettcp/duplex"
 	"github.com/specgate/specgate/internal/runner"
 	"github.com/specgate/specgate/internal/soap"
@@ -20,7 +22,8 @@ func addSOAPFlags(fs *flag.FlagSet, rf *runFlags) {
 	fs.StringVar(&rf.control, "control", "", "IPAM: URL of the vendor control endpoint (docs/ipam-soap-binding.md §8); without it specgate only observes the ADM")
 	fs.StringVar(&rf.callbackListen, "callback-listen", "127.0.0.1:0", "IPAM: address of the callback host the SUT posts callbacks to")
 	fs.DurationVar(&rf.quiescence, "quiescence", 5*time.Second, "IPAM: how long to wait for an awaited callback before reporting silence")
-	fs.DurationVar(&rf.settle, "settle", 10*time.Millisecond, "IPAM: wait after a sequence for late callbacks")
+	fs.DurationVar(&rf.settle, "settle", 10*time.Millisecond, "IPAM: longest wait after a sequence's last callback for late ones (shrink replays always wait this long)")
+	fs.DurationVar(&rf.settleMin, "settle-min", time.Millisecond, "IPAM: shortest such wait; in between, the window adapts to the server's callback gaps (set equal to --settle for a fixed window)")
 	fs.IntVar(&rf.checkpoints, "checkpoints", 1, "IPAM: checkpoints per operation requested through the control endpoint")
 	fs.StringVar(&rf.caCert, "ca-cert", "", "https targets: PEM file of the CA that signed the server certificate")
 	fs.StringVar(&rf.clientCert, "client-cert", "", "https targets: PEM client certificate (with --client-key)")
@@ -32,88 +35,124 @@ func addSOAPFlags(fs *flag.FlagSet, rf *runFlags) {
 }
 
 // openIPAM opens an IPAM management server: the embedded reference (with
-// its control endpoint), or a vendor server at a soap: target.
+// its control endpoint, one server per parallel sequence), or a vendor
+// server at a soap: target.
 func openIPAM(ctx context.Context, spec target.Spec, rf *runFlags) (*bound, error) {
 	if rf.quiescence <= 0 || rf.checkpoints < 0 {
 		return nil, usagef("--quiescence must be positive and --checkpoints not negative")
 	}
-	url, control := spec.Addr, rf.control
-	var stop func()
-	if spec.Kind == target.Embedded {
-		srv := ipamref.New(ipamref.Options{Profile: rf.profile, Checkpoints: rf.checkpoints})
-		sctx, cancel := context.WithCancel(context.Background())
-		ready := make(chan net.Addr, 1)
-		errc := make(chan error, 1)
-		go func() { errc <- ipamref.ListenAndServe(sctx, "127.0.0.1:0", srv, func(a net.Addr) { ready <- a }) }()
-		select {
-		case a := <-ready:
-			url, control = "http://"+a.String()+"/ipam", "http://"+a.String()+"/control"
-		case err := <-errc:
-			cancel()
-			return nil, fmt.Errorf("start the embedded IPAM reference: %w", err)
-		}
-		stop = func() { cancel(); srv.Close(); <-errc }
-	} else if spec.Kind == "net.tcp" {
+	if rf.settleMin < 0 || rf.settleMin > rf.settle {
+		return nil, usagef("--settle-min must be between 0 and --settle (%v), got %v", rf.settle, rf.settleMin)
+	}
+	if spec.Kind == "net.tcp" {
 		return openNetTCP(ctx, spec, rf)
+	}
+	var refs []embeddedIPAM
+	stop := func() {
+		for _, r := range refs {
+			r.stop()
+		}
+	}
+	if spec.Kind == target.Embedded {
+		for range max(1, rf.parallel) {
+			r, err := startEmbeddedIPAM(rf)
+			if err != nil {
+				stop()
+				return nil, err
+			}
+			refs = append(refs, r)
+		}
+	} else {
+		refs = []embeddedIPAM{{url: spec.Addr, control: rf.control, stop: func() {}}}
 	}
 	host, err := soap.NewCallbackHost(rf.callbackListen, soap.Limits{})
 	if err != nil {
-		if stop != nil {
-			stop()
-		}
+		stop()
 		return nil, usagef("callback host on %s: %v", rf.callbackListen, err)
 	}
 	if err := host.Start(); err != nil {
-		if stop != nil {
-			stop()
-		}
+		stop()
 		return nil, usagef("callback host: %v", err)
+	}
+	fail := func(err error) (*bound, error) {
+		host.Close()
+		stop()
+		return nil, err
 	}
 	tcfg, err := tlsConfig(rf.caCert, rf.clientCert, rf.clientKey)
 	if err != nil {
-		host.Close()
-		if stop != nil {
-			stop()
-		}
-		return nil, usagef("%v", err)
+		return fail(usagef("%v", err))
 	}
 	client := &soap.Client{Timeout: rf.callTimeout, TLSConfig: tcfg, Header: authHeader(rf.auth)}
-	t, err := runner.NewIPAMTarget(runner.IPAMConfig{
-		Profile: rf.profile, URL: url, Control: control, Client: client, Host: host,
-		Quiescence: rf.quiescence, Settle: rf.settle, Checkpoints: rf.checkpoints,
-		ControlHTTP: controlClient(tcfg, rf.callTimeout), ControlHeader: authHeader(rf.auth),
-	})
-	if err != nil {
-		host.Close()
-		if stop != nil {
-			stop()
+	cfgs := make([]runner.IPAMConfig, len(refs))
+	for k, r := range refs {
+		cfgs[k] = runner.IPAMConfig{
+			Profile: rf.profile, URL: r.url, Control: r.control, Client: client, Host: host,
+			Quiescence: rf.quiescence, Settle: rf.settle, SettleMin: rf.settleMin, Checkpoints: rf.checkpoints,
+			ControlHTTP: controlClient(tcfg, rf.callTimeout), ControlHeader: authHeader(rf.auth),
 		}
-		return nil, usagef("%v", err)
+	}
+	var (
+		tgt engine.Target
+		cov func() *coverage.Coverage
+	)
+	if len(cfgs) == 1 {
+		t, err := runner.NewIPAMTarget(cfgs[0])
+		if err != nil {
+			return fail(usagef("%v", err))
+		}
+		tgt, cov = t, t.Coverage
+	} else {
+		p, err := runner.NewIPAMPool(cfgs)
+		if err != nil {
+			return fail(usagef("%v", err))
+		}
+		tgt, cov = p, p.Coverage
 	}
 	// Reachability check: one IsIpamConfigured call.
+	url := refs[0].url
 	pctx, cancel := context.WithTimeout(ctx, rf.callTimeout)
 	defer cancel()
 	if _, err := client.Call(pctx, url, soap.NewRequest(soap.ActionIsIpamConfigured, url, soap.WSAAnonymous, soap.IsIpamConfiguredBody())); err != nil {
 		if _, isResp := err.(*soap.Fault); !isResp {
-			host.Close()
-			if stop != nil {
-				stop()
-			}
-			return nil, &unreachableError{fmt.Errorf("target %s: %s", spec.Raw, rf.redactor.String(err.Error()))}
+			return fail(&unreachableError{fmt.Errorf("target %s: %s", spec.Raw, rf.redactor.String(err.Error()))})
 		}
 	}
 	return &bound{
-		model:  runner.IPAMModel{Control: control != ""},
-		target: t,
+		model:  runner.IPAMModel{Control: refs[0].control != ""},
+		target: tgt,
 		close: func() {
 			client.CloseIdleConnections()
 			host.Close()
-			if stop != nil {
-				stop()
-			}
+			stop()
 		},
-		coverage: t.Coverage,
+		coverage: cov,
 	}, nil
+}
+
+// embeddedIPAM is one IPAM server: its SOAP URL, control URL and how to
+// stop it.
+type embeddedIPAM struct {
+	url, control string
+	stop         func()
+}
+
+// startEmbeddedIPAM starts one embedded reference server on loopback.
+func startEmbeddedIPAM(rf *runFlags) (embeddedIPAM, error) {
+	srv := ipamref.New(ipamref.Options{Profile: rf.profile, Checkpoints: rf.checkpoints})
+	sctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan net.Addr, 1)
+	errc := make(chan error, 1)
+	go func() { errc <- ipamref.ListenAndServe(sctx, "127.0.0.1:0", srv, func(a net.Addr) { ready <- a }) }()
+	select {
+	case a := <-ready:
+		base := "http://" + a.String()
+		return embeddedIPAM{url: base + ipamref.SOAPPath, control: base + ipamref.ControlPath,
+			stop: func() { cancel(); srv.Close(); <-errc }}, nil
+	case err := <-errc:
+		cancel()
+		return embeddedIPAM{}, fmt.Errorf("start the embedded IPAM reference: %w", err)
+	}
 }
 
 func controlClient(tcfg *tls.Config, timeout time.Duration) *http.Client {
@@ -143,7 +182,7 @@ func openNetTCP(ctx context.Context, spec target.Spec, rf *runFlags) (*bound, er
 	}
 	t, err := runner.NewIPAMTarget(runner.IPAMConfig{
 		Profile: rf.profile, Control: rf.control, Transport: tr,
-		Quiescence: rf.quiescence, Settle: rf.settle, Checkpoints: rf.checkpoints,
+		Quiescence: rf.quiescence, Settle: rf.settle, SettleMin: rf.settleMin, Checkpoints: rf.checkpoints,
 		ControlHTTP: controlClient(tcfg, rf.callTimeout), ControlHeader: authHeader(rf.auth),
 	})
 	if err != nil {

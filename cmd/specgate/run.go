@@ -69,6 +69,7 @@ type runFlags struct {
 	via, encoding           string
 	netTCPCloseWait         time.Duration
 	quiescence, settle      time.Duration
+	settleMin               time.Duration
 	checkpoints             int
 }
 

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"text/tabwriter"
 	"time"
@@ -51,6 +52,7 @@ type summary struct {
 	Detected        int      `json:"detected"`
 	Runs            int      `json:"runs"`
 	MedianSteps     *float64 `json:"medianSteps"`
+	MedianChecks    *float64 `json:"medianChecks,omitempty"` // sequences started (engine checks, walk sessions)
 	MedianDetectMs  *float64 `json:"medianDetectMs"`
 	MedianShrinkMs  *float64 `json:"medianShrinkMs,omitempty"`
 	MedianShrunkLen *float64 `json:"medianShrunkLen,omitempty"`
@@ -58,6 +60,8 @@ type summary struct {
 	AtMinLen        int      `json:"shrunkToMinLen,omitempty"`
 }
 
+// mutantResult is one mutant's line of detect.json: the engine, the
+// uniform walk and `go test -fuzz`, side by side.
 type mutantResult struct {
 	Mutant  string  `json:"mutant"`
 	Kind    string  `json:"kind"`
@@ -72,14 +76,29 @@ type mutantResult struct {
 	TimeRatio  *float64 `json:"timeRatio"`
 	EngineRuns []run    `json:"engineRuns"`
 	WalkRuns   []run    `json:"walkRuns"`
+	// Fuzz is the `go test -fuzz` side (Fuzz.NA says why it did not run).
+	// FuzzTimeRatio is its median wall time (fuzzer startup included) over
+	// the engine's median detect time, FuzzSearchTimeRatio the same with
+	// the fuzzer's startup left out, FuzzExecsRatio its median execs over
+	// the engine's median checks (both count sequences); null when either
+	// median is.
+	Fuzz                fuzzSummary `json:"fuzz"`
+	FuzzTimeRatio       *float64    `json:"fuzzTimeRatio"`
+	FuzzSearchTimeRatio *float64    `json:"fuzzSearchTimeRatio"`
+	FuzzExecsRatio      *float64    `json:"fuzzExecsRatio"`
+	FuzzRuns            []fuzzRun   `json:"fuzzRuns,omitempty"`
 }
 
+// detectReport is detect.json.
 type detectReport struct {
 	Date    string         `json:"date"`
 	Machine Machine        `json:"machine"`
 	Method  string         `json:"method"`
 	Caps    map[string]any `json:"caps"`
-	Mutants []mutantResult `json:"mutants"`
+	// FuzzBuildMs is the time `go test -c -fuzz` took to build the
+	// instrumented test binary (once, not counted in any run).
+	FuzzBuildMs float64        `json:"fuzzBuildMs,omitempty"`
+	Mutants     []mutantResult `json:"mutants"`
 }
 
 const detectMethod = "Each VDI mutant of fixtures/vdiref (in process; documented profile unless the mutant is only detectable in strict), " +
@@ -87,12 +106,33 @@ const detectMethod = "Each VDI mutant of fixtures/vdiref (in process; documented
 	"steps counted with OnCheck up to the check whose divergence reaches OnFailure; detect time is from Run to that check's OnCheck, " +
 	"shrink time from there to OnFailure. walk: uniform random actions of models/vdi.Alphabet on runner sessions (the same oracle), " +
 	"calls the model cannot judge skipped and not counted, sessions of geometric length with mean 30 (like rapid's Repeat), " +
-	"no bias, no swarm, no shrinking. Medians count undetected runs as +Inf."
+	"no bias, no swarm, no shrinking. " +
+	"fuzz: go test -fuzz on FuzzDetectVDI (the engine's sequence generator fed by the fuzzer's bytes through rapid.MakeFuzz, " +
+	"each sequence replayed on the same in-process mutant, a divergence fails the input; empty seed corpus), " +
+	"the package test binary built once with go test -c -fuzz (coverage instrumented), each run a fresh process " +
+	"(-test.fuzz, -test.parallel=1: one worker, -test.fuzzminimizetime=0, fresh -test.fuzzcachedir and working directory) " +
+	"since go's fuzzer cannot be seeded; wall time from process start to the failure on its output, startup = process start " +
+	"to the worker's first exec, execs = the worker's execs up to the failing one (compare with engine checks: both count sequences). " +
+	"Fewer fuzz runs than seeds, each capped; a mutant's fuzz runs stop once half of them did not detect. " +
+	"crash and hang apply in process: vdiref returns ErrCrash/ErrHang at once, which the runner reports as crash/hang divergences. " +
+	"Medians count undetected runs as +Inf."
 
-// TestDetect measures time-to-detect of the engine and of a uniform random
-// walk for every VDI mutant. It is slow and only reports (no assertion on
-// timings): run it with BENCH_DETECT=1 (BENCH_DETECT_SEEDS=n for fewer or
-// more seeds). It writes reports/bench/detect.json.
+// TestDetect measures time-to-detect of the engine, of a uniform random
+// walk and of `go test -fuzz` (FuzzDetectVDI in a subprocess) for every VDI
+// mutant. It is slow and only reports (no assertion on timings): run it
+// with BENCH_DETECT=1 (BENCH_DETECT_SEEDS=n for fewer or more seeds). It
+// writes reports/bench/detect.json.
+//
+// The fuzz side runs BENCH_DETECT_FUZZ_RUNS (default 5; 0 turns it off)
+// fresh fuzzing processes per mutant, each capped at
+// BENCH_DETECT_FUZZ_TIME (default 30s, the engine's and the walk's wall
+// cap) and killed, with its workers, 30s after that. A mutant's runs stop
+// once half of them missed (3 of 5), and no run starts within cap+1m30s of
+// the test's -timeout, so the worst case is bounded by the -timeout (make
+// bench-detect: 20m). A mutant the fuzzer finds in a second or two costs
+// that per run, one it does not find within the cap costs 3 caps (1m30s),
+// so `make bench-detect` takes about 10 minutes, most of it in the fuzz
+// runs that miss.
 func TestDetect(t *testing.T) {
 	if os.Getenv("BENCH_DETECT") != "1" {
 		t.Skip("set BENCH_DETECT=1 to measure time-to-detect")
@@ -104,6 +144,9 @@ func TestDetect(t *testing.T) {
 	rep := detectReport{Date: time.Now().UTC().Format(time.RFC3339), Machine: machine(), Method: detectMethod,
 		Caps: map[string]any{"seeds": seeds, "engineChecks": detectCheckCap, "walkSteps": detectWalkCap,
 			"wallPerRun": detectTimeCap.String(), "shrinkTime": detectShrinkTime.String()}}
+	fz := newFuzzer(t)
+	rep.Caps["fuzzRuns"], rep.Caps["fuzzTimePerRun"] = fz.runs, fz.time.String()
+	rep.FuzzBuildMs = fz.buildMs
 	for _, mi := range vdiref.Mutants {
 		profile := models.ProfileDocumented
 		if !slices.Contains(mi.Profiles, profile) {
@@ -118,13 +161,18 @@ func TestDetect(t *testing.T) {
 		mr.Walk = summarize(mr.WalkRuns, mi.MinLen, false)
 		mr.StepsRatio = ratio(mr.Walk.MedianSteps, mr.Engine.MedianSteps)
 		mr.TimeRatio = ratio(mr.Walk.MedianDetectMs, mr.Engine.MedianDetectMs)
+		mr.Fuzz, mr.FuzzRuns = fz.mutant(t, mi.Name, profile)
+		mr.FuzzTimeRatio = ratio(mr.Fuzz.MedianDetectMs, mr.Engine.MedianDetectMs)
+		mr.FuzzSearchTimeRatio = ratio(mr.Fuzz.MedianSearchMs, mr.Engine.MedianDetectMs)
+		mr.FuzzExecsRatio = ratio(mr.Fuzz.MedianExecs, mr.Engine.MedianChecks)
 		for _, r := range mr.EngineRuns {
 			if r.Detected && r.ShrunkLen < mi.MinLen {
 				t.Errorf("%s seed %d: shrunk to %d actions, below MinLen %d", mi.Name, r.Seed, r.ShrunkLen, mi.MinLen)
 			}
 		}
 		rep.Mutants = append(rep.Mutants, mr)
-		t.Logf("%s: engine %d/%d, walk %d/%d", mi.Name, mr.Engine.Detected, seeds, mr.Walk.Detected, seeds)
+		t.Logf("%s: engine %d/%d, walk %d/%d, fuzz %d/%d%s", mi.Name, mr.Engine.Detected, seeds, mr.Walk.Detected, seeds,
+			mr.Fuzz.Detected, mr.Fuzz.Runs, naSuffix(mr.Fuzz.NA))
 	}
 	printDetect(os.Stdout, rep, seeds)
 	dir, err := reportDir()
@@ -242,14 +290,15 @@ func median(xs []float64) *float64 {
 
 func summarize(runs []run, minLen int, shrunk bool) summary {
 	sm := summary{Runs: len(runs)}
-	var steps, times, shrinks, lens []float64
+	var steps, checks, times, shrinks, lens []float64
 	for _, r := range runs {
 		if !r.Detected {
-			steps, times = append(steps, math.Inf(1)), append(times, math.Inf(1))
+			inf := math.Inf(1)
+			steps, checks, times = append(steps, inf), append(checks, inf), append(times, inf)
 			continue
 		}
 		sm.Detected++
-		steps, times = append(steps, float64(r.Steps)), append(times, r.DetectMs)
+		steps, checks, times = append(steps, float64(r.Steps)), append(checks, float64(r.Checks)), append(times, r.DetectMs)
 		if shrunk {
 			shrinks, lens = append(shrinks, r.ShrinkMs), append(lens, float64(r.ShrunkLen))
 			sm.MaxShrunkLen = max(sm.MaxShrunkLen, r.ShrunkLen)
@@ -258,7 +307,7 @@ func summarize(runs []run, minLen int, shrunk bool) summary {
 			}
 		}
 	}
-	sm.MedianSteps, sm.MedianDetectMs = median(steps), median(times)
+	sm.MedianSteps, sm.MedianChecks, sm.MedianDetectMs = median(steps), median(checks), median(times)
 	if shrunk {
 		sm.MedianShrinkMs, sm.MedianShrunkLen = median(shrinks), median(lens)
 	}
@@ -293,4 +342,36 @@ func printDetect(w io.Writer, rep detectReport, seeds int) {
 			fmtF(m.StepsRatio, "%.2fx"), fmtF(m.TimeRatio, "%.2fx"))
 	}
 	tw.Flush()
+	printFuzz(w, rep)
+}
+
+// printFuzz prints the fuzz side next to the engine: medians of wall time
+// (fuzzer startup included, and its startup alone) and execs, and their
+// ratios to the engine's detect time and checks.
+func printFuzz(w io.Writer, rep detectReport) {
+	fmt.Fprintf(w, "\ngo test -fuzz vs engine (medians; fuzz: %v runs per mutant, each a fresh process capped at %v, wall from process start; binary built in %.1f s)\n",
+		rep.Caps["fuzzRuns"], rep.Caps["fuzzTimePerRun"], rep.FuzzBuildMs/1000)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "mutant\tengine time ms\tchecks\tfuzz det\twall ms\tstartup ms\texecs\tfuzz/engine time\texcl. startup\tfuzz execs/engine checks\tnotes")
+	for _, m := range rep.Mutants {
+		e, f := m.Engine, m.Fuzz
+		if f.NA != "" {
+			fmt.Fprintf(tw, "%s\t%s\t%s\tn/a\t\t\t\t\t\t\tn/a (%s)\n", m.Mutant, fmtF(e.MedianDetectMs, "%.2f"), fmtF(e.MedianChecks, "%.0f"), f.NA)
+			continue
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d/%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
+			m.Mutant, fmtF(e.MedianDetectMs, "%.2f"), fmtF(e.MedianChecks, "%.0f"), f.Detected, f.Runs,
+			fmtF(f.MedianDetectMs, "%.0f"), fmtF(f.MedianStartupMs, "%.0f"), fmtF(f.MedianExecs, "%.0f"),
+			fmtF(m.FuzzTimeRatio, "%.1fx"), fmtF(m.FuzzSearchTimeRatio, "%.1fx"), fmtF(m.FuzzExecsRatio, "%.1fx"),
+			strings.Join(f.Notes, "; "))
+	}
+	tw.Flush()
+}
+
+// naSuffix renders a not-applicable reason for a log line.
+func naSuffix(na string) string {
+	if na == "" {
+		return ""
+	}
+	return " (fuzz n/a: " + na + ")"
 }

@@ -138,7 +138,9 @@ var rowDefs = []rowDef{
 	{"SOAP scaling p2 / p1", "BenchmarkSOAP/harness-p2", "BenchmarkSOAP/harness-p1", 0},
 	{"machine ceiling: raw pipe p4 / p1", "BenchmarkExecShim/raw-pipe-p4", "BenchmarkExecShim/raw-pipe", 0},
 	{"machine ceiling: raw socket p4 / p1", "BenchmarkTCPShim/raw-socket-p4", "BenchmarkTCPShim/raw-socket", 0},
-	{"SOAP 4 servers p4 / p1 (informational)", "BenchmarkSOAP/harness-p4-4servers", "BenchmarkSOAP/harness-p1", 0},
+	{"SOAP one vendor server p4 / p1 (informational)", "BenchmarkSOAP/harness-p4-1server", "BenchmarkSOAP/harness-p1", 0},
+	{"net.tcp binary / HTTP text (p1, reference)", "BenchmarkNetTCP/binary-p1", "BenchmarkNetTCP/http-text-p1", 0},
+	{"net.tcp text / HTTP text (p1, reference)", "BenchmarkNetTCP/text-p1", "BenchmarkNetTCP/http-text-p1", 0},
 }
 
 // Row is one line of latest.json.

@@ -18,35 +18,29 @@ import (
 // The CLI's IPAM defaults (cmd/specgate/ipam.go).
 const (
 	soapQuiescence  = 5 * time.Second
-	soapSettle      = 10 * time.Millisecond // the CLI default
+	soapSettle      = 10 * time.Millisecond // the CLI default (--settle)
+	soapSettleMin   = time.Millisecond      // the CLI default (--settle-min)
 	soapCheckpoints = 1
 	soapCallTimeout = 5 * time.Second
 )
 
-// BenchmarkSOAP runs the engine on the IPAM reference server over real
-// HTTP on loopback, with its control endpoint and a callback host, the
-// way `specgate run --model ipam` wires the embedded reference, and
-// compares it with a plain net/http client POSTing IsIpamConfigured
-// envelopes to the same kind of server. An IPAM target runs its sessions
-// one at a time (the ADM is global to the server), so harness-p2/p4 only
-// overlap generation with execution; harness-p4-4servers pools four
-// independent servers behind one engine to show what the engine does when
-// the SUT allows parallel sessions.
+// BenchmarkSOAP runs the engine on the IPAM reference over real HTTP on
+// loopback, with its control endpoint and a callback host, the way
+// `specgate run --model ipam --parallel N` wires the embedded reference
+// (one reference server per parallel sequence: the ADM is global to a
+// server), and compares it with a plain net/http client POSTing
+// IsIpamConfigured envelopes to the same kind of server.
+// harness-p4-1server is what a single vendor server allows: its sessions
+// run one at a time, so p4 only overlaps generation with execution.
 func BenchmarkSOAP(b *testing.B) {
 	for _, p := range parallels {
 		b.Run(pname(p), func(b *testing.B) {
-			t, _ := ipamTarget(b)
-			benchEngine(b, runner.IPAMModel{Control: true}, t, "ipam", p)
+			benchEngine(b, runner.IPAMModel{Control: true}, ipamPool(b, p), "ipam", p)
 		})
 	}
-	b.Run("harness-p4-4servers", func(b *testing.B) {
-		pool := &poolTarget{free: make(chan int, 4)}
-		for k := 0; k < 4; k++ {
-			t, _ := ipamTarget(b)
-			pool.ts = append(pool.ts, t)
-			pool.free <- k
-		}
-		benchEngine(b, runner.IPAMModel{Control: true}, pool, "ipam", 4)
+	b.Run("harness-p4-1server", func(b *testing.B) {
+		t, _ := ipamTarget(b)
+		benchEngine(b, runner.IPAMModel{Control: true}, t, "ipam", 4)
 	})
 	b.Run("raw-http", func(b *testing.B) {
 		_, url := ipamTarget(b)
@@ -72,24 +66,68 @@ func BenchmarkSOAP(b *testing.B) {
 	})
 }
 
+// ipamPool is what the CLI builds for the embedded IPAM reference at
+// --parallel n: n servers, one callback host, one client.
+func ipamPool(b *testing.B, n int) engine.Target {
+	host := callbackHost(b)
+	client := &soap.Client{Timeout: soapCallTimeout}
+	b.Cleanup(client.CloseIdleConnections)
+	cfgs := make([]runner.IPAMConfig, n)
+	for k := range cfgs {
+		base := startIPAMRef(b)
+		cfgs[k] = ipamConfig(base, client, host)
+	}
+	p, err := runner.NewIPAMPool(cfgs)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return p
+}
+
 // ipamTarget starts an ipamref server and a callback host for the
 // benchmark's lifetime and returns an IPAM target on them with control,
 // and the SOAP URL.
 func ipamTarget(b *testing.B) (*runner.IPAMTarget, string) {
+	base := startIPAMRef(b)
+	client := &soap.Client{Timeout: soapCallTimeout}
+	b.Cleanup(client.CloseIdleConnections)
+	cfg := ipamConfig(base, client, callbackHost(b))
+	t, err := runner.NewIPAMTarget(cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return t, cfg.URL
+}
+
+// ipamConfig is the CLI's IPAM target configuration for the server at base.
+func ipamConfig(base string, client *soap.Client, host *soap.CallbackHost) runner.IPAMConfig {
+	return runner.IPAMConfig{
+		Profile: benchProfile, URL: base + ipamref.SOAPPath, Control: base + ipamref.ControlPath, Client: client, Host: host,
+		Quiescence: soapQuiescence, Settle: soapSettle, SettleMin: soapSettleMin, Checkpoints: soapCheckpoints,
+	}
+}
+
+// startIPAMRef serves an ipamref server on loopback for the benchmark's
+// lifetime and returns its base URL.
+func startIPAMRef(b *testing.B) string {
 	srv := ipamref.New(ipamref.Options{Profile: benchProfile, Checkpoints: soapCheckpoints})
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan net.Addr, 1)
 	errc := make(chan error, 1)
 	go func() { errc <- ipamref.ListenAndServe(ctx, "127.0.0.1:0", srv, func(a net.Addr) { ready <- a }) }()
-	var base string
 	select {
 	case a := <-ready:
-		base = "http://" + a.String()
+		b.Cleanup(func() { cancel(); srv.Close(); <-errc })
+		return "http://" + a.String()
 	case err := <-errc:
 		cancel()
 		b.Fatalf("start the IPAM reference: %v", err)
 	}
-	b.Cleanup(func() { cancel(); srv.Close(); <-errc })
+	return ""
+}
+
+// callbackHost starts a callback host for the benchmark's lifetime.
+func callbackHost(b *testing.B) *soap.CallbackHost {
 	host, err := soap.NewCallbackHost("127.0.0.1:0", soap.Limits{})
 	if err != nil {
 		b.Fatal(err)
@@ -98,55 +136,5 @@ func ipamTarget(b *testing.B) (*runner.IPAMTarget, string) {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { host.Close() })
-	client := &soap.Client{Timeout: soapCallTimeout}
-	b.Cleanup(client.CloseIdleConnections)
-	url := base + ipamref.SOAPPath
-	t, err := runner.NewIPAMTarget(runner.IPAMConfig{
-		Profile: benchProfile, URL: url, Control: base + ipamref.ControlPath, Client: client, Host: host,
-		Quiescence: soapQuiescence, Settle: soapSettle, Checkpoints: soapCheckpoints,
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
-	return t, url
-}
-
-// poolTarget spreads sessions over several targets of independent SUTs,
-// one session per target at a time.
-type poolTarget struct {
-	ts   []engine.Target
-	free chan int
-}
-
-func (p *poolTarget) NewSession(ctx context.Context, name string, record bool) (engine.Session, error) {
-	var k int
-	select {
-	case k = <-p.free:
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
-	s, err := p.ts[k].NewSession(ctx, name, record)
-	if err != nil {
-		p.free <- k
-		return nil, err
-	}
-	return &pooledSession{Session: s, p: p, k: k}, nil
-}
-
-type pooledSession struct {
-	engine.Session
-	p *poolTarget
-	k int
-}
-
-func (s *pooledSession) Finish(ctx context.Context, steps int) *engine.Divergence {
-	if f, ok := s.Session.(engine.Finisher); ok {
-		return f.Finish(ctx, steps)
-	}
-	return nil
-}
-
-func (s *pooledSession) Close(ctx context.Context) {
-	s.Session.Close(ctx)
-	s.p.free <- s.k
+	return host
 }

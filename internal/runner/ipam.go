@@ -59,9 +59,15 @@ type IPAMConfig struct {
 	Host *soap.CallbackHost
 	// Quiescence bounds the wait for an awaited callback.
 	Quiescence time.Duration
-	// Settle is how long a session waits after its last step for late
-	// callbacks (a duplicate Complete).
+	// Settle is the longest a session waits after its last callback for
+	// late ones (a duplicate Complete, a checkpoint after Complete). Replays
+	// made while shrinking always wait this long.
 	Settle time.Duration
+	// SettleMin is the shortest such wait. Between the two, exploring
+	// sessions wait an adaptive window learnt from the gaps between the
+	// callbacks of one burst (settle.go); SettleMin = Settle makes the
+	// window fixed. Zero means min(1 ms, Settle).
+	SettleMin time.Duration
 	// Checkpoints asks the server (through the control endpoint) for this
 	// many checkpoints per operation.
 	Checkpoints int
@@ -81,6 +87,7 @@ type IPAMTarget struct {
 	profile ipam.Profile
 	ctl     *soap.Control
 	cov     *coverage.Counter
+	gaps    *gapEstimator
 	mu      sync.Mutex
 }
 
@@ -96,10 +103,16 @@ func NewIPAMTarget(cfg IPAMConfig) (*IPAMTarget, error) {
 	if cfg.Settle <= 0 {
 		cfg.Settle = 30 * time.Millisecond
 	}
+	if cfg.SettleMin <= 0 {
+		cfg.SettleMin = min(time.Millisecond, cfg.Settle)
+	}
+	if cfg.SettleMin > cfg.Settle {
+		return nil, fmt.Errorf("settle minimum %v is longer than the settle window %v", cfg.SettleMin, cfg.Settle)
+	}
 	if cfg.Transport == nil {
 		cfg.Transport = &HTTPTransport{URL: cfg.URL, Client: cfg.Client, Host: cfg.Host}
 	}
-	t := &IPAMTarget{cfg: cfg, profile: p, cov: coverage.NewCounter(ipam.Cells())}
+	t := &IPAMTarget{cfg: cfg, profile: p, cov: coverage.NewCounter(ipam.Cells()), gaps: &gapEstimator{}}
 	if cfg.Control != "" {
 		t.ctl = &soap.Control{URL: strings.TrimSuffix(cfg.Control, "/"), HTTP: cfg.ControlHTTP, Header: cfg.ControlHeader}
 	}
@@ -132,12 +145,24 @@ type ipamSession struct {
 	cov     *coverage.Local
 	lines   []string
 	cellIdx map[string]int
+	record  bool   // an exploring session (not a shrink replay)
+	done    func() // called by Close after the target is released (pools)
 }
 
 // NewSession resets the server (with control) and opens a session.
 func (t *IPAMTarget) NewSession(ctx context.Context, name string, record bool) (engine.Session, error) {
+	s, err := t.newSession(ctx, record)
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// newSession locks the target (its ADM is global) and opens a session;
+// the session's Close unlocks it.
+func (t *IPAMTarget) newSession(ctx context.Context, record bool) (*ipamSession, error) {
 	t.mu.Lock()
-	s := &ipamSession{t: t, m: ipam.New(t.profile, t.ctl != nil), stray: len(t.cfg.Transport.Stray())}
+	s := &ipamSession{t: t, m: ipam.New(t.profile, t.ctl != nil), stray: len(t.cfg.Transport.Stray()), record: record}
 	if t.ctl != nil {
 		if err := t.ctl.Reset(ctx); err != nil {
 			t.mu.Unlock()
@@ -460,6 +485,7 @@ func (s *ipamSession) drain(i int, a models.Action, e *ipam.Expect, obs *ipam.Ob
 			continue
 		}
 		evs := host.Events(sl.id)
+		s.t.gaps.burst(evs[sl.seen:])
 		for _, ev := range evs[sl.seen:] {
 			s.logEnv(fmt.Sprintf("<= callback on session %d", k), ev.Raw)
 			if ev.Kind != soap.EventCallback {
@@ -524,9 +550,13 @@ func (s *ipamSession) Finish(ctx context.Context, steps int) *engine.Divergence 
 			last = evs[len(evs)-1].Time
 		}
 	}
-	wait := s.t.cfg.Settle
+	window := s.t.cfg.Settle
+	if s.record {
+		window = s.t.gaps.window(s.t.cfg.SettleMin, s.t.cfg.Settle)
+	}
+	wait := window
 	if !last.IsZero() {
-		wait = time.Until(last.Add(s.t.cfg.Settle))
+		wait = time.Until(last.Add(window))
 	}
 	if wait > 0 {
 		select {
@@ -564,6 +594,9 @@ func (s *ipamSession) Close(ctx context.Context) {
 		s.cov = nil
 	}
 	s.t.mu.Unlock()
+	if s.done != nil {
+		s.done()
+	}
 }
 
 // Exercised returns the clauses the session's last step exercised.
