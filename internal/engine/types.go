@@ -102,6 +102,16 @@ type Walker interface {
 	Assume(a models.Action)
 }
 
+// JudgeKeyer is implemented by walkers whose judgements depend on a state
+// small enough to pack in a word: JudgeKey must be equal for two states
+// only when Judge agrees on every action in them. The generator then
+// memoizes the judgeable and legal sets per key instead of judging action
+// by action; the draws it makes are the same function of the random bits
+// with or without the memo.
+type JudgeKeyer interface {
+	JudgeKey() uint64
+}
+
 // Model is the generation side of a model family.
 type Model interface {
 	Info() models.Info

@@ -1,0 +1,29 @@
+package vdi
+
+// JudgeKey packs everything Judge reads into one word: two models with the
+// same key judge every action alike (TestJudgeKeyDecidesJudge checks it
+// on random walks). Generators use it to memoize which actions are
+// judgeable and legal in a state. The command identities (queue contents,
+// sent counter) are left out: they decide what GetCommand returns, never
+// whether a call is judgeable or legal.
+func (m *Model) JudgeKey() uint64 {
+	k := uint64(m.State) | uint64(m.N)<<3 | uint64(m.Profile)<<6
+	if m.ServerOpen {
+		k |= 1 << 8
+	}
+	for d := range m.Dev {
+		dv := &m.Dev[d]
+		v := uint64(dv.nq) | uint64(dv.nout)<<3
+		if dv.Opened {
+			v |= 1 << 6
+		}
+		if dv.ServerClosed {
+			v |= 1 << 7
+		}
+		if dv.CloseSeen {
+			v |= 1 << 8
+		}
+		k |= v << (9 + 9*d)
+	}
+	return k
+}
