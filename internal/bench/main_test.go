@@ -17,8 +17,10 @@ const childEnv = "SPECGATE_BENCH_CHILD"
 
 // Child modes.
 const (
-	childVDIRef = "vdiref" // shim.Serve over a conformant vdiref.Impl
-	childEcho   = "echo"   // shim.Echo, the raw-pipe baseline
+	childVDIRef    = "vdiref"     // shim.Serve over a conformant vdiref.Impl
+	childEcho      = "echo"       // shim.Echo, the raw-pipe baseline
+	childVDIRefTCP = "vdiref-tcp" // shim.ListenAndServe over vdiref on 127.0.0.1
+	childEchoTCP   = "echo-tcp"   // shim.Echo on every connection, on 127.0.0.1
 )
 
 var tableFlag = flag.Bool("bench.table", false, "after the benchmarks, print the ratio table and write reports/bench/latest.{json,txt} (same as BENCH_TABLE=1)")
@@ -47,6 +49,8 @@ func runChild(mode string) int {
 		err = shim.Serve(context.Background(), os.Stdin, os.Stdout, vdiref.New(vdiref.Options{}))
 	case childEcho:
 		err = shim.Echo(os.Stdin, os.Stdout)
+	case childVDIRefTCP, childEchoTCP:
+		err = serveTCPChild(mode)
 	default:
 		err = fmt.Errorf("unknown child mode %q", mode)
 	}
