@@ -93,21 +93,22 @@ func openIPAM(ctx context.Context, spec target.Spec, rf *runFlags) (*bound, erro
 		}
 	}
 	var (
-		tgt engine.Target
-		cov func() *coverage.Coverage
+		tgt  engine.Target
+		cov  func() *coverage.Coverage
+		warn func() []string
 	)
 	if len(cfgs) == 1 {
 		t, err := runner.NewIPAMTarget(cfgs[0])
 		if err != nil {
 			return fail(usagef("%v", err))
 		}
-		tgt, cov = t, t.Coverage
+		tgt, cov, warn = t, t.Coverage, t.Warnings
 	} else {
 		p, err := runner.NewIPAMPool(cfgs)
 		if err != nil {
 			return fail(usagef("%v", err))
 		}
-		tgt, cov = p, p.Coverage
+		tgt, cov, warn = p, p.Coverage, p.Warnings
 	}
 	// Reachability check: one IsIpamConfigured call.
 	url := refs[0].url
@@ -127,6 +128,7 @@ func openIPAM(ctx context.Context, spec target.Spec, rf *runFlags) (*bound, erro
 			stop()
 		},
 		coverage: cov,
+		warnings: warn,
 	}, nil
 }
 
@@ -196,5 +198,5 @@ func openNetTCP(ctx context.Context, spec target.Spec, rf *runFlags) (*bound, er
 		return nil, &unreachableError{fmt.Errorf("target %s: %s", spec.Raw, rf.redactor.String(err.Error()))}
 	}
 	return &bound{model: runner.IPAMModel{Control: rf.control != ""}, target: t,
-		close: func() { tr.Close() }, coverage: t.Coverage}, nil
+		close: func() { tr.Close() }, coverage: t.Coverage, warnings: t.Warnings}, nil
 }

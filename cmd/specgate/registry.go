@@ -28,6 +28,9 @@ type bound struct {
 	target   engine.Target
 	close    func()
 	coverage func() *coverage.Coverage
+	// warnings, when set, returns run-level findings that are not
+	// divergences; it is read before close.
+	warnings func() []string
 }
 
 var registry = []modelBinding{

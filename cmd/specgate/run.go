@@ -286,6 +286,9 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 		}
 		res, err := eng.Run(fuzzCtx)
 		prog.done()
+		if bound.warnings != nil {
+			mr.Warnings = bound.warnings()
+		}
 		bound.close()
 		if err != nil {
 			return 0, &unreachableError{fmt.Errorf("run %s: %w", mb.name, err)}

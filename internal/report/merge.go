@@ -107,6 +107,9 @@ func Merge(reports []*Report) (*Report, error) {
 				}
 				om.Coverage.Merge(m.Coverage)
 			}
+			for _, w := range m.Warnings {
+				om.Warnings = append(om.Warnings, "shard "+r.Run.Shard+": "+w)
+			}
 			for _, d := range m.Divergences {
 				d.Signature = SignatureOf(m.Name, d.Divergence)
 				d.Known = false

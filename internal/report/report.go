@@ -54,6 +54,9 @@ type Model struct {
 	Clauses     []models.Clause    `json:"clauses"`
 	Ambiguities []models.Ambiguity `json:"ambiguities"`
 	Divergences []Divergence       `json:"divergences"`
+	// Warnings are run-level findings no sequence can be blamed for (for
+	// example callbacks that arrived after their session's settle window).
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // Divergence is one shrunk failure.

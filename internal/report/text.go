@@ -181,6 +181,9 @@ func (t *textWriter) model(r *Report, m *Model, tot *textTotals) {
 	tot.reached += reached
 	t.printf("  %s: %d checks, %d steps, %d clauses (%d passed, %d failed, %d known, %d not reached), cells %d/%d (%.1f%%)\n",
 		m.Name, m.Checks, m.Steps, len(rows), passed, failed, known, unreached, reached, cells, 100*cellRatio(m))
+	for _, w := range m.Warnings {
+		t.printf("    warning: %s\n", w)
+	}
 }
 
 func (t *textWriter) node(n *treeNode, depth int) {

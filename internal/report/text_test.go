@@ -126,3 +126,15 @@ func TestIsTerminal(t *testing.T) {
 		t.Errorf("nil is a terminal")
 	}
 }
+
+func TestWriteTextWarnings(t *testing.T) {
+	r := sampleReport(t)
+	r.Models[0].Warnings = []string{"2 callback(s) arrived late"}
+	var b bytes.Buffer
+	if err := WriteText(&b, r, false); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "\n    warning: 2 callback(s) arrived late\n") {
+		t.Errorf("warning not printed under its model:\n%s", b.String())
+	}
+}

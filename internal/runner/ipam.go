@@ -119,6 +119,24 @@ func NewIPAMTarget(cfg IPAMConfig) (*IPAMTarget, error) {
 	return t, nil
 }
 
+// LateCallbacks counts the callbacks that arrived for sessions already
+// closed, after their sequence's settle window. They break "nothing after
+// Complete" (3.17.1.1, 3.13.1.1) but can no longer be tied to a sequence
+// deterministically, so they are a run-level warning, not a divergence.
+func (t *IPAMTarget) LateCallbacks() int { return t.cfg.Transport.LateCount() }
+
+// Warnings returns the run-level findings that are not divergences.
+func (t *IPAMTarget) Warnings() []string { return lateWarnings(t.LateCallbacks(), t.cfg.Settle) }
+
+func lateWarnings(n int, settle time.Duration) []string {
+	if n == 0 {
+		return nil
+	}
+	return []string{fmt.Sprintf("%d callback(s) arrived for sessions that had already ended, after the settle window "+
+		"(at most %v): the server sent something after Complete (ipam/3.17.1.1/Completed, ipam/3.13.1.1/Completed), "+
+		"but no sequence can be blamed; rerun with a longer --settle to tie it to its sequence", n, settle)}
+}
+
 // Coverage returns the coverage counted so far.
 func (t *IPAMTarget) Coverage() *coverage.Coverage {
 	inf := ipam.Info()
@@ -162,7 +180,7 @@ func (t *IPAMTarget) NewSession(ctx context.Context, name string, record bool) (
 // the session's Close unlocks it.
 func (t *IPAMTarget) newSession(ctx context.Context, record bool) (*ipamSession, error) {
 	t.mu.Lock()
-	s := &ipamSession{t: t, m: ipam.New(t.profile, t.ctl != nil), stray: len(t.cfg.Transport.Stray()), record: record}
+	s := &ipamSession{t: t, m: ipam.New(t.profile, t.ctl != nil), stray: t.cfg.Transport.StrayCount(), record: record}
 	if t.ctl != nil {
 		if err := t.ctl.Reset(ctx); err != nil {
 			t.mu.Unlock()
@@ -464,10 +482,14 @@ func (s *ipamSession) drain(i int, a models.Action, e *ipam.Expect, obs *ipam.Ob
 			Action: a.String(), Expected: []string{expected}, Observed: observed}
 	}
 	host := s.t.cfg.Transport
-	if stray := host.Stray(); len(stray) > s.stray {
-		ev := stray[s.stray]
-		s.stray = len(stray)
-		s.logEnv("<= stray callback", ev.Raw)
+	if n := host.StrayCount(); n > s.stray {
+		// The first new stray, when the stray list still had room for it.
+		if stray := host.Stray(); s.stray < len(stray) {
+			s.logEnv("<= stray callback", stray[s.stray].Raw)
+		} else {
+			s.logf("<= stray callback (not kept: the stray list is full)")
+		}
+		s.stray = n
 		return div(ipam.ClUnknownSession, "callbacks only on the sessions the client initialized", "a callback to an unknown session path")
 	}
 	for r := range s.retired {

@@ -60,5 +60,9 @@ func (p *IPAMPool) NewSession(ctx context.Context, name string, record bool) (en
 	return s, nil
 }
 
+// Warnings returns the run-level findings of every server (the servers
+// share one callback host, so its late count is read once).
+func (p *IPAMPool) Warnings() []string { return p.ts[0].Warnings() }
+
 // Coverage returns the coverage counted so far over every server.
 func (p *IPAMPool) Coverage() *coverage.Coverage { return p.ts[0].Coverage() }

@@ -24,8 +24,14 @@ type IPAMTransport interface {
 	Events(session string) []soap.Event
 	// Wait blocks until pred holds for the session's events or ctx ends.
 	Wait(ctx context.Context, session string, pred func([]soap.Event) bool) ([]soap.Event, error)
-	// Stray returns callbacks that matched no session.
+	// Stray returns the callbacks that matched no session and were kept.
 	Stray() []soap.Event
+	// StrayCount counts every callback that matched no session, kept or
+	// refused once the stray list was full: it only grows.
+	StrayCount() int
+	// LateCount counts callbacks that arrived for sessions already
+	// closed (and were dropped): it only grows.
+	LateCount() int
 	// CloseSession ends a session and forgets its callbacks.
 	CloseSession(session string)
 	// Endpoint is the target URI requests are addressed to (wsa:To).
@@ -65,6 +71,12 @@ func (h *HTTPTransport) Wait(ctx context.Context, session string, pred func([]so
 
 // Stray returns callbacks to unknown paths.
 func (h *HTTPTransport) Stray() []soap.Event { return h.Host.Stray() }
+
+// StrayCount counts callbacks to unknown paths, kept or refused.
+func (h *HTTPTransport) StrayCount() int { return len(h.Host.Stray()) + h.Host.Dropped("") }
+
+// LateCount counts callbacks to forgotten session paths.
+func (h *HTTPTransport) LateCount() int { return h.Host.LateDropped() }
 
 // CloseSession forgets the session's path.
 func (h *HTTPTransport) CloseSession(session string) { h.Host.Forget(session) }

@@ -501,6 +501,17 @@ func (t *Transport) Stray() []soap.Event {
 	return slices.Clone(t.stray)
 }
 
+// StrayCount counts the messages that matched no session, kept or not.
+func (t *Transport) StrayCount() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return len(t.stray) + t.strayDropped
+}
+
+// LateCount is always 0: CloseSession closes the session's connection, so
+// nothing can arrive on it afterwards.
+func (t *Transport) LateCount() int { return 0 }
+
 // CloseSession sends the End record, waits for the server's End (or end
 // of stream) when Options.CloseWait is set, closes the connection and
 // forgets the session's events.
