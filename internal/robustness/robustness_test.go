@@ -4,8 +4,7 @@ package robustness
 // (docs/vdi-shim-protocol.md §8, docs/ipam-soap-binding.md §3, §6, §11).
 // Deadlines: shim call 1s (exec: it also covers a child's start) / 500ms
 // (tcp), SOAP call 800ms, quiescence 800ms (3s for the 50 MB and
-// 100,000-deep cases, whose point is the limits). "KNOWN BUG" rows are asserted up to the wrong report
-// and then skipped with the bug id; knownBugs below says what to fix.
+// 100,000-deep cases, whose point is the limits).
 //
 // VDI shim (selected on vdi.GetCommand, step 6 of vdiFaultSeq; message
 // "<kind> at step 6 GetCommand(0) [vdi/client-table/Active/GetCommand]:
@@ -35,20 +34,17 @@ package robustness
 // After each, the next sequence passes on a restarted child / new
 // connection. engine.Run over "exit@5" executes every check (exec: the
 // first child exits on its 5th call; tcp: the listener's 5th call).
-// KNOWN BUG rehello: engine.Run over a shim whose every child exits on
-// its 2nd call stops with "shim.hello after restart: shim crash in
-// shim.hello: ..." instead of reporting the crash and going on.
-// KNOWN BUG hello-after-reset: a fault in the shim.reset that ends a
-// session makes the next session run on a child that never got
-// shim.hello (wrong profile): a false divergence.
+// engine.Run over a shim whose every child exits on its 2nd call reports
+// the crashes and goes on; a fault in the shim.reset that ends a session
+// does not leave the next child without shim.hello.
 //
 // SOAP responses (selected on IsIpamConfigured, step 1; message "<kind>
 // at step 1 IsIpamConfigured() [ipam/3.3.4.114]: expected a SOAP 1.2
 // response; observed <kind> (<detail>)"):
 //
-//	hang          hang       no HTTP response before the call deadline   KNOWN BUG soap-timeout: crash (context deadline exceeded)
-//	late          hang       (same)                                      KNOWN BUG soap-timeout: crash (context deadline exceeded)
-//	drip          hang       (same)                                      KNOWN BUG soap-timeout: crash (context deadline exceeded)
+//	hang          hang       no HTTP response before the call deadline
+//	late          hang       (same)
+//	drip          hang       (same)
 //	close         crash      connection closed before a complete response
 //	exit          crash      connection closed before a complete response (and Exit(70) is called)
 //	exit-partial  crash      connection closed before a complete response (and Exit(70) is called)
@@ -58,7 +54,7 @@ package robustness
 //	soap11        malformed  soap: SOAP 1.1 envelope (namespace http://schemas.xmlsoap.org/soap/envelope/);
 //	                         SOAP 1.2 (http://www.w3.org/2003/05/soap-envelope) is required
 //	not-soap      malformed  soap: root element is not a SOAP 1.2 Envelope: root element is html
-//	content-type  malformed  (a Content-Type error)                      KNOWN BUG soap-content-type: nothing reported
+//	content-type  malformed  (a Content-Type error)
 //
 // SOAP callbacks (a schema conversion, InitializeAsyncSchemaConversion(0)
 // then StartAsyncSchemaConversion(0); message "divergence at step 2
@@ -108,53 +104,6 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// knownBug is a defect in another package that a chaos case exposes.
-type knownBug struct{ where, what, fix string }
-
-var knownBugs = map[string]knownBug{
-	"soap-timeout": {
-		"internal/soap/client.go (Client.Post) + internal/runner/ipam.go (fault)",
-		"Post formats transport and body-read errors with %s, so the runner cannot see context.DeadlineExceeded or net.Error.Timeout(): a server that never answers, answers late or drips is reported as crash \"context deadline exceeded\" instead of hang",
-		"keep the cause: return an error type whose Error() is the one-line text and whose Unwrap() is the original error (or use %w) in both places in Post",
-	},
-	"soap-content-type": {
-		"internal/soap/client.go (Client.Post) + internal/runner/ipam.go (isParseError)",
-		"the response Content-Type is never checked: a response labelled text/plain (or text/xml) is accepted as SOAP 1.2 although the binding (§3) says application/soap+xml in both directions",
-		"in Post, when the body is not empty, run checkContentType(hr.Header.Get(\"Content-Type\")) and return an error wrapping a new ErrBadContentType with the reason; add ErrBadContentType to runner.isParseError (malformed)",
-	},
-	"rehello": {
-		"internal/runner/vdi.go (VDITarget.rehello, NewSession)",
-		"a shim fault in the shim.hello sent after a restart makes NewSession fail, and engine.Run stops the whole run with that error",
-		"on a *shim.Error other than unreachable, retry rehello once (the client restarts the child on the next call), and if it faults again return a session whose first Step reports the fault as a crash/hang divergence instead of an error",
-	},
-	"hello-after-reset": {
-		"internal/runner/vdi.go (rehello) / internal/shim/client.go",
-		"rehello compares Restarts() before the session's first call, but the restart happens inside that call when the previous session's closing shim.reset faulted: the new child never gets shim.hello and runs in its default profile, which yields false divergences",
-		"let the client say hello itself on every new transport: add shim.Options.Profile (or an OnConnect hook) and send shim.hello in Client.call right after c.connect, before the pending request; then rehello is not needed",
-	},
-	"wire-transcript": {
-		"internal/runner/wire.go (WireLog.Add)",
-		"transcript lines are kept whole: the first MiB of an oversized response line (200 KB for the deep one) becomes one line of the failure file, the JSON/HTML reports and the terminal's Wire: section; the IPAM runner cuts its lines at 4 KiB. (Also: the shim client passes the directions \"send\"/\"recv\" (shim.DirSend/DirRecv) while WireLog documents \"->\"/\"<-\", so VDI transcripts read \"send {...}\".)",
-		"in Add, cut the line at 4 KiB and append \"… (N bytes)\"; map shim.DirSend/DirRecv to \"->\"/\"<-\"",
-	},
-	"idle-conns": {
-		"internal/soap/callbackhost.go (limitListener, http.Server IdleTimeout 120s)",
-		"MaxConns counts idle keep-alive connections: a SUT that leaves MaxConns connections idle blocks every further callback connection for up to 120s, and the harness reports silence (quiescence) it caused itself",
-		"close idle connections when the limit is reached (track them with http.Server.ConnState and close the oldest StateIdle one before waiting), and/or lower IdleTimeout to a few seconds",
-	},
-}
-
-// skipKnownBug ends a test whose only failure is a known bug elsewhere:
-// the test still fails if anything else was wrong.
-func skipKnownBug(t *testing.T, id, observed string) {
-	t.Helper()
-	b, ok := knownBugs[id]
-	if !ok {
-		t.Fatalf("unknown bug id %q", id)
-	}
-	t.Skipf("KNOWN BUG %s in %s: %s (observed: %s). Fix: %s", id, b.where, b.what, observed, b.fix)
-}
-
 // vdiCase is one VDI misbehaviour, selected on vdi.GetCommand (the last
 // step of vdiFaultSeq), and the report it must produce: the kind, and the
 // whole Detail over exec and over tcp.
@@ -189,20 +138,17 @@ var vdiCases = []vdiCase{
 }
 
 // soapResponseCase is one response misbehaviour and the report it must
-// produce, as describe renders it (a regular expression); bug/buggy name
-// a known bug and the report it produces instead.
+// produce, as describe renders it (a regular expression).
 type soapResponseCase struct {
-	mode       string
-	want       string
-	exits      int64
-	within     time.Duration
-	bug, buggy string
+	mode   string
+	want   string
+	exits  int64
+	within time.Duration
 }
 
 const (
 	soapHang   = `hang: no HTTP response before the call deadline`
 	soapClosed = `crash: connection closed before a complete response`
-	soapBuggy  = `crash: context deadline exceeded`
 )
 
 var soapResponseCases = []soapResponseCase{
