@@ -37,11 +37,11 @@ type Weighter interface {
 // or among every call the model can judge, legal or not: protocol errors
 // are part of conformance. For walkers with a JudgeKey the pick prefers
 // calls the sequence has not yet made from that state (novelty within the
-// sequence; measured: deep mutants found in 1.5-5x fewer steps), so a
-// sequence spreads over the cells of the states it reaches instead of
-// repeating itself. It depends only on the sequence so far, so replays
-// and rapid's shrinking see the same choices. The average length is rapid's
-// -rapid.steps.
+// sequence; measured: the deep mutants first-close, deep and hang found in
+// 1.5-2.7x fewer steps), so a sequence spreads over the cells of the
+// states it reaches instead of repeating itself. It depends only on the
+// sequence so far, so replays and rapid's shrinking see the same choices.
+// The average length is rapid's -rapid.steps.
 func SequenceGen(m Model, profile string) (*rapid.Generator[[]models.Action], error) {
 	if _, err := m.NewWalker(profile); err != nil {
 		return nil, err
