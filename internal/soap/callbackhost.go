@@ -106,6 +106,7 @@ type CallbackHost struct {
 	// to a session whose owner already finished judging it.
 	retired     map[string]bool
 	lateDropped int
+	refused     int          // requests refused because MaxEvents was reached, all sessions and strays
 	limited     net.Listener // the connection limiter Serve runs on
 	stray       cbSession
 	global      uint64
@@ -262,6 +263,15 @@ func (h *CallbackHost) LateDropped() int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return h.lateDropped
+}
+
+// Refused returns how many requests were refused (503) because a session
+// or the stray list had MaxEvents events, over the host's lifetime,
+// forgotten sessions included.
+func (h *CallbackHost) Refused() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.refused
 }
 
 // Events returns a copy of the session's events in arrival order (nil for
@@ -449,6 +459,7 @@ func (h *CallbackHost) record(id string, ev Event, w http.ResponseWriter, status
 	}
 	if len(s.events) >= max {
 		s.dropped++
+		h.refused++
 		h.mu.Unlock()
 		http.Error(w, "too many events recorded for this session", http.StatusServiceUnavailable)
 		return

@@ -395,6 +395,11 @@ func TestCallbackHostMaxEvents(t *testing.T) {
 	if len(h.Events(id)) != 2 || h.Dropped(id) != 2 {
 		t.Fatalf("events %d dropped %d", len(h.Events(id)), h.Dropped(id))
 	}
+	// The lifetime count survives the session.
+	h.Forget(id)
+	if h.Refused() != 2 || h.Dropped(id) != 0 {
+		t.Fatalf("after Forget: Refused() = %d (want 2), Dropped = %d (want 0)", h.Refused(), h.Dropped(id))
+	}
 }
 
 func TestCallbackHostAdvertisedBase(t *testing.T) {
