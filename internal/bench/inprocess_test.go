@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/specgate/specgate/internal/engine"
 	"github.com/specgate/specgate/internal/runner"
 	"github.com/specgate/specgate/models/vdi"
 	"pgregory.net/rapid"
@@ -57,10 +58,10 @@ func bareRapidSteps(b testing.TB, n int) int {
 	setFlag(b, "rapid.nofailfile", "true")
 	for steps < n {
 		setFlag(b, "rapid.checks", strconv.Itoa(roundSize(n, steps, checks)))
-		tb := &collectTB{}
+		tb := &engine.CollectTB{TestName: "bench"}
 		rapid.Check(tb, prop)
-		if tb.failed {
-			b.Fatalf("bare rapid failed: %v", tb.errs)
+		if tb.Failed() {
+			b.Fatalf("bare rapid failed: %v", tb.Errors())
 		}
 	}
 	return steps

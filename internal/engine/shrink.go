@@ -34,7 +34,7 @@ func (e *Engine) shrink(ctx context.Context, i int, orig []models.Action, d *Div
 	setRapidFlag("rapid.shrinktime", e.cfg.ShrinkTime.String())
 	setRapidFlag("rapid.nofailfile", "true")
 	setRapidFlag("rapid.steps", strconv.Itoa(e.cfg.Steps))
-	tb := &collectTB{name: e.cfg.Model + "/" + e.cfg.Profile}
+	tb := &CollectTB{TestName: e.cfg.Model + "/" + e.cfg.Profile}
 	rapid.Check(tb, func(t *rapid.T) {
 		seq := e.gen.Draw(t, "seq")
 		if fails(seq) {

@@ -7,38 +7,66 @@ import (
 	"testing"
 )
 
-// collectTB is a non-panicking rapid.TB that records what rapid reports, so
-// rapid can run from a plain binary and inside Ginkgo (research/golibs.md
-// §1.6, §1.8).
-type collectTB struct {
-	name   string
-	failed bool
-	errs   []string
-	logs   int
+// CollectTB is a non-panicking rapid.TB that records what rapid reports, so
+// rapid.Check can run from a plain binary, inside Ginkgo or in a benchmark
+// (research/golibs.md §1.6, §1.8). The zero value is ready to use.
+type CollectTB struct {
+	// TestName is what Name returns.
+	TestName string
+	failed   bool
+	errs     []string
 }
 
-func (t *collectTB) Helper()      {}
-func (t *collectTB) Name() string { return t.name }
-func (t *collectTB) Logf(string, ...any) {
-	t.logs++
-}
-func (t *collectTB) Log(...any)           { t.logs++ }
-func (t *collectTB) Skipf(string, ...any) {}
-func (t *collectTB) Skip(...any)          {}
-func (t *collectTB) SkipNow()             {}
-func (t *collectTB) Errorf(format string, args ...any) {
+// Helper does nothing.
+func (t *CollectTB) Helper() {}
+
+// Name returns TestName.
+func (t *CollectTB) Name() string { return t.TestName }
+
+// Logf discards rapid's log lines.
+func (t *CollectTB) Logf(string, ...any) {}
+
+// Log discards rapid's log lines.
+func (t *CollectTB) Log(...any) {}
+
+// Skipf does nothing.
+func (t *CollectTB) Skipf(string, ...any) {}
+
+// Skip does nothing.
+func (t *CollectTB) Skip(...any) {}
+
+// SkipNow does nothing.
+func (t *CollectTB) SkipNow() {}
+
+// Errorf records a failure.
+func (t *CollectTB) Errorf(format string, args ...any) {
 	t.failed = true
 	t.errs = append(t.errs, fmt.Sprintf(format, args...))
 }
-func (t *collectTB) Error(args ...any) {
+
+// Error records a failure.
+func (t *CollectTB) Error(args ...any) {
 	t.failed = true
 	t.errs = append(t.errs, fmt.Sprint(args...))
 }
-func (t *collectTB) Fatalf(format string, args ...any) { t.Errorf(format, args...) }
-func (t *collectTB) Fatal(args ...any)                 { t.Error(args...) }
-func (t *collectTB) FailNow()                          { t.failed = true }
-func (t *collectTB) Fail()                             { t.failed = true }
-func (t *collectTB) Failed() bool                      { return t.failed }
+
+// Fatalf records a failure (rapid stops the check itself).
+func (t *CollectTB) Fatalf(format string, args ...any) { t.Errorf(format, args...) }
+
+// Fatal records a failure.
+func (t *CollectTB) Fatal(args ...any) { t.Error(args...) }
+
+// FailNow marks the test failed.
+func (t *CollectTB) FailNow() { t.failed = true }
+
+// Fail marks the test failed.
+func (t *CollectTB) Fail() { t.failed = true }
+
+// Failed reports whether a failure was recorded.
+func (t *CollectTB) Failed() bool { return t.failed }
+
+// Errors returns the failure messages recorded, in order.
+func (t *CollectTB) Errors() []string { return t.errs }
 
 var (
 	rapidInit sync.Once
