@@ -22,7 +22,7 @@ func addSOAPFlags(fs *flag.FlagSet, rf *runFlags) {
 	fs.StringVar(&rf.control, "control", "", "IPAM: URL of the vendor control endpoint (docs/ipam-soap-binding.md §8); without it specgate only observes the ADM")
 	fs.StringVar(&rf.callbackListen, "callback-listen", "127.0.0.1:0", "IPAM: address of the callback host the SUT posts callbacks to")
 	fs.DurationVar(&rf.quiescence, "quiescence", 5*time.Second, "IPAM: how long to wait for an awaited callback before reporting silence")
-	fs.DurationVar(&rf.settle, "settle", 10*time.Millisecond, "IPAM: longest wait after a sequence's last callback for late ones (shrink replays always wait this long)")
+	fs.DurationVar(&rf.settle, "settle", 10*time.Millisecond, "IPAM: longest wait after a sequence's last callback for late ones (shrink replays wait twice the adaptive window, at most this)")
 	fs.DurationVar(&rf.settleMin, "settle-min", time.Millisecond, "IPAM: shortest such wait; in between, the window adapts to the server's callback gaps (set equal to --settle for a fixed window)")
 	fs.IntVar(&rf.checkpoints, "checkpoints", 1, "IPAM: checkpoints per operation requested through the control endpoint")
 	fs.StringVar(&rf.caCert, "ca-cert", "", "https targets: PEM file of the CA that signed the server certificate")

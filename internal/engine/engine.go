@@ -23,7 +23,8 @@ type Config struct {
 	Steps   int    // average sequence length
 	// FirstCheck offsets check numbering (sharding, corpus).
 	FirstCheck int
-	// ShrinkTime bounds rapid's minimisation per failure.
+	// ShrinkTime bounds rapid's minimisation per failure; the deterministic
+	// passes after it get as much again.
 	ShrinkTime time.Duration
 	// MaxFailures bounds how many distinct divergences are shrunk and
 	// reported (0 = 20). Every check still runs, so coverage and step
@@ -176,7 +177,7 @@ func (e *Engine) Run(ctx context.Context) (Result, error) {
 				continue
 			}
 			seen[c.d.Signature()] = true
-			f := e.shrink(ctx, c.i, c.seq, c.d)
+			f := e.shrink(ctx, c.i, c.seq, c.d, seen)
 			if seen[f.Divergence.Signature()] && f.Divergence.Signature() != c.d.Signature() {
 				continue // shrank onto a divergence already reported
 			}

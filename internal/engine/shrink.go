@@ -17,14 +17,34 @@ const pairLimit = 16
 // same sequence); a deterministic deletion pass then removes every single
 // step and every pair of steps whose removal keeps the same divergence, so
 // the result is 1- and 2-minimal whatever rapid's budget allowed.
-func (e *Engine) shrink(ctx context.Context, i int, orig []models.Action, d *Divergence) Failure {
+//
+// reported holds the signatures already reported. When a candidate fails
+// with one of them (other than d's own), the divergence is taken for that
+// known failure: shrinking stops (every later candidate passes at once, so
+// rapid ends quickly) and the returned Failure carries the known
+// signature, which the caller drops. Against a buggy server this spares a
+// full shrink budget for every new way the same bug shows.
+func (e *Engine) shrink(ctx context.Context, i int, orig []models.Action, d *Divergence, reported map[string]bool) Failure {
 	best := orig
+	var known *Divergence
+	// rapid gets ShrinkTime; the deterministic passes after it get as much
+	// again, then every candidate counts as passing so they end: a SUT
+	// whose replays each wait out the quiescence deadline cannot stall
+	// the run.
+	deadline := time.Now().Add(2 * e.cfg.ShrinkTime)
 	fails := func(seq []models.Action) bool {
-		if ctx.Err() != nil {
+		if ctx.Err() != nil || known != nil || time.Now().After(deadline) {
 			return false
 		}
 		got, _, err := e.execute(ctx, e.nextName("s"), seq, false)
-		return err == nil && got != nil && sameFailure(got, d)
+		if err != nil || got == nil || !sameFailure(got, d) {
+			return false
+		}
+		if sig := got.Signature(); sig != d.Signature() && reported[sig] {
+			known = got
+			return false
+		}
+		return true
 	}
 
 	initRapid()
@@ -46,19 +66,24 @@ func (e *Engine) shrink(ctx context.Context, i int, orig []models.Action, d *Div
 	})
 	rapidMu.Unlock()
 
-	best = deletePass(best, fails)
-	best = e.shortest(ctx, best, fails)
-	best = e.endings(ctx, best, fails)
-
 	f := Failure{
 		Model:     e.cfg.Model,
 		Profile:   e.cfg.Profile,
 		Seed:      e.cfg.Seed,
 		Check:     i,
 		CheckSeed: CheckSeed(e.cfg.Seed, i),
-		Sequence:  best,
 		Original:  len(orig),
 	}
+	if known != nil {
+		f.Sequence, f.Divergence = orig, *known
+		e.log.Info("divergence taken for one already reported", "clause", d.Clause, "reported", known.Clause)
+		return f
+	}
+	best = deletePass(best, fails)
+	best = e.shortest(ctx, best, fails)
+	best = e.endings(ctx, best, fails)
+
+	f.Sequence = best
 	final, transcript, err := Replay(ctx, e.target, best)
 	if err == nil && final != nil && sameFailure(final, d) {
 		f.Divergence, f.Transcript = *final, transcript

@@ -61,7 +61,7 @@ type IPAMConfig struct {
 	Quiescence time.Duration
 	// Settle is the longest a session waits after its last callback for
 	// late ones (a duplicate Complete, a checkpoint after Complete). Replays
-	// made while shrinking always wait this long.
+	// made while shrinking wait twice the adaptive window, at most this.
 	Settle time.Duration
 	// SettleMin is the shortest such wait. Between the two, exploring
 	// sessions wait an adaptive window learnt from the gaps between the
@@ -572,9 +572,12 @@ func (s *ipamSession) Finish(ctx context.Context, steps int) *engine.Divergence 
 			last = evs[len(evs)-1].Time
 		}
 	}
-	window := s.t.cfg.Settle
-	if s.record {
-		window = s.t.gaps.window(s.t.cfg.SettleMin, s.t.cfg.Settle)
+	// Exploring sessions wait the adaptive window; shrink replays, which
+	// must see a late callback again to keep a candidate, wait twice as
+	// long (at most Settle).
+	window := s.t.gaps.window(s.t.cfg.SettleMin, s.t.cfg.Settle)
+	if !s.record {
+		window = min(2*window, s.t.cfg.Settle)
 	}
 	wait := window
 	if !last.IsZero() {
