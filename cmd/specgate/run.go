@@ -85,7 +85,7 @@ func parseRunFlags(args []string, stderr io.Writer) (*runFlags, error) {
 	fs.Uint64Var(&rf.seed, "seed", 0, "run seed (0 = pick one and print it)")
 	fs.StringVar(&rf.out, "out", "specgate-out", "output directory; failure files go to OUT/failures/")
 	fs.DurationVar(&rf.callTimeout, "call-timeout", 5*time.Second, "deadline of every call to the SUT")
-	fs.DurationVar(&rf.shrinkTime, "shrink-time", 20*time.Second, "time budget of rapid's shrinking per divergence (the deletion passes after it get as much again)")
+	fs.DurationVar(&rf.shrinkTime, "shrink-time", 20*time.Second, "time budget of rapid's shrinking per divergence (the deletion passes after it run to completion)")
 	fs.IntVar(&rf.maxFailures, "max-failures", 20, "shrink and report at most this many distinct divergences per model")
 	fs.BoolVar(&rf.failFast, "fail-fast", false, "stop after the first divergence is shrunk and reported (the run is then partial)")
 	fs.IntVar(&rf.parallel, "parallel", runtime.NumCPU(), "sequences in flight at once (results equal a serial run)")

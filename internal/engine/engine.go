@@ -23,8 +23,8 @@ type Config struct {
 	Steps   int    // average sequence length
 	// FirstCheck offsets check numbering (sharding, corpus).
 	FirstCheck int
-	// ShrinkTime bounds rapid's minimisation per failure; the deterministic
-	// passes after it get as much again.
+	// ShrinkTime bounds rapid's minimisation per failure (the deterministic
+	// passes after it are not bounded: they make the result 1-minimal).
 	ShrinkTime time.Duration
 	// MaxFailures bounds how many distinct divergences are shrunk and
 	// reported (0 = 20). Every check still runs, so coverage and step

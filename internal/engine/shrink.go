@@ -27,13 +27,8 @@ const pairLimit = 16
 func (e *Engine) shrink(ctx context.Context, i int, orig []models.Action, d *Divergence, reported map[string]bool) Failure {
 	best := orig
 	var known *Divergence
-	// rapid gets ShrinkTime; the deterministic passes after it get as much
-	// again, then every candidate counts as passing so they end: a SUT
-	// whose replays each wait out the quiescence deadline cannot stall
-	// the run.
-	deadline := time.Now().Add(2 * e.cfg.ShrinkTime)
 	fails := func(seq []models.Action) bool {
-		if ctx.Err() != nil || known != nil || time.Now().After(deadline) {
+		if ctx.Err() != nil || known != nil {
 			return false
 		}
 		got, _, err := e.execute(ctx, e.nextName("s"), seq, false)
