@@ -154,14 +154,14 @@ func NewCallbackHost(addr string, lim Limits) (*CallbackHost, error) {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          log.New(io.Discard, "", 0),
 		// Idle keep-alive connections must not hold the connection slots a
-		// callback needs: once the host is nearly full, a connection that
-		// goes idle is closed.
+		// callback needs: when every slot is taken and a connection waits,
+		// the listener closes the connection idle the longest (never one
+		// that is busy, and not the keep-alive a SUT just used, which it
+		// may be about to reuse: Go's client, for one, does not retry a
+		// POST on a connection closed under it).
 		ConnState: func(c net.Conn, st http.ConnState) {
-			if st != http.StateIdle {
-				return
-			}
-			if ll, ok := h.limiter(); ok && len(ll.sem) >= cap(ll.sem)-1 {
-				c.Close()
+			if ll, ok := h.limiter(); ok {
+				ll.track(c, st)
 			}
 		},
 	}
@@ -486,17 +486,65 @@ type limitListener struct {
 	sem       chan struct{}
 	done      chan struct{}
 	closeOnce sync.Once
+
+	mu   sync.Mutex
+	idle map[net.Conn]time.Time // idle keep-alive connections, since when
+}
+
+// track follows a connection's state: idle ones become candidates for
+// closing when the slots run out.
+func (l *limitListener) track(c net.Conn, st http.ConnState) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if st == http.StateIdle {
+		l.idle[c] = time.Now()
+	} else {
+		delete(l.idle, c)
+	}
+}
+
+// closeOldestIdle closes the connection idle the longest, if any.
+func (l *limitListener) closeOldestIdle() {
+	l.mu.Lock()
+	var oldest net.Conn
+	var since time.Time
+	for c, t := range l.idle {
+		if oldest == nil || t.Before(since) {
+			oldest, since = c, t
+		}
+	}
+	delete(l.idle, oldest)
+	l.mu.Unlock()
+	if oldest != nil {
+		oldest.Close()
+	}
 }
 
 func newLimitListener(l net.Listener, n int) *limitListener {
-	return &limitListener{Listener: l, sem: make(chan struct{}, n), done: make(chan struct{})}
+	return &limitListener{Listener: l, sem: make(chan struct{}, n), done: make(chan struct{}),
+		idle: map[net.Conn]time.Time{}}
 }
 
+// Accept takes a slot for the next connection; when none is free it
+// closes the oldest idle connection (again every 100 ms while it waits).
 func (l *limitListener) Accept() (net.Conn, error) {
-	select {
-	case l.sem <- struct{}{}:
-	case <-l.done:
-		return nil, net.ErrClosed
+	for acquired := false; !acquired; {
+		select {
+		case l.sem <- struct{}{}:
+			acquired = true
+			continue
+		case <-l.done:
+			return nil, net.ErrClosed
+		default:
+		}
+		l.closeOldestIdle()
+		select {
+		case l.sem <- struct{}{}:
+			acquired = true
+		case <-l.done:
+			return nil, net.ErrClosed
+		case <-time.After(100 * time.Millisecond):
+		}
 	}
 	c, err := l.Listener.Accept()
 	if err != nil {
