@@ -259,14 +259,7 @@ func startEcho(b testing.TB, exe string) *echoChild {
 	outW.Close()
 	b.Cleanup(func() {
 		inW.Close()
-		done := make(chan struct{})
-		go func() { cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(5 * time.Second):
-			cmd.Process.Kill()
-			<-done
-		}
+		waitChild(cmd)
 		outR.Close()
 	})
 	return &echoChild{in: inW, r: bufio.NewReaderSize(outR, 64<<10)}
@@ -315,4 +308,17 @@ func typicalRequest(b testing.TB) []byte {
 	tail := `"}}`
 	pad := max(0, typicalLen-len(head)-len(tail))
 	return []byte(head + strings.Repeat("d", pad) + tail + "\n")
+}
+
+// waitChild waits for a child told to stop (its stdin closed), killing it
+// after 5 s.
+func waitChild(cmd *exec.Cmd) {
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		cmd.Process.Kill()
+		<-done
+	}
 }

@@ -10,7 +10,6 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/specgate/specgate/fixtures/vdiref"
 	"github.com/specgate/specgate/internal/shim"
@@ -63,14 +62,7 @@ func startTCPChild(b testing.TB, mode string) string {
 	}
 	b.Cleanup(func() {
 		stdin.Close()
-		done := make(chan struct{})
-		go func() { cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(5 * time.Second):
-			cmd.Process.Kill()
-			<-done
-		}
+		waitChild(cmd)
 	})
 	line, err := bufio.NewReader(stdout).ReadString('\n')
 	if err != nil {
