@@ -452,6 +452,13 @@ func (h *CallbackHost) record(id string, ev Event, w http.ResponseWriter, status
 	if id != "" {
 		if ss, ok := h.sessions[id]; ok {
 			s = ss
+		} else if h.retired[id] {
+			// Forgotten while the request was read: late, like one that
+			// arrives after Forget, not a stray.
+			h.lateDropped++
+			h.mu.Unlock()
+			w.WriteHeader(http.StatusAccepted)
+			return
 		} else {
 			ev.Kind, ev.Err = EventUnknownSession, "session forgotten while the request was read"
 			ev.Session, ev.Envelope, ev.Raw = "", nil, truncate(ev.Raw)
