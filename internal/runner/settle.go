@@ -54,12 +54,19 @@ func (g *gapEstimator) add(d time.Duration) {
 	g.n++
 }
 
+// gapWarmup is how many gaps the estimator must see before it narrows
+// the window. Like RFC 6298's conservative initial timeout, a handful of
+// samples (one replayed sequence gives two or three) says too little
+// about a loaded machine's jitter: a replay on a fresh target therefore
+// always listens the full window.
+const gapWarmup = 8
+
 // window returns the settle window: srtt + 4·rttvar within [lo, hi], and
-// hi before any sample.
+// hi until gapWarmup samples have been seen.
 func (g *gapEstimator) window(lo, hi time.Duration) time.Duration {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if g.n == 0 {
+	if g.n < gapWarmup {
 		return hi
 	}
 	return min(hi, max(lo, g.srtt+4*g.rttvar))

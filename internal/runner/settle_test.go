@@ -16,6 +16,12 @@ func TestGapEstimatorWindow(t *testing.T) {
 	base := time.Unix(0, 0)
 	evs := []soap.Event{{Time: base}, {Time: base.Add(100 * time.Microsecond)}, {Time: base.Add(200 * time.Microsecond)}}
 	g.burst(evs)
+	if w := g.window(lo, hi); w != hi {
+		t.Fatalf("window after %d samples = %v, want the maximum %v until %d samples", g.n, w, hi, gapWarmup)
+	}
+	for g.n < gapWarmup {
+		g.burst(evs)
+	}
 	if w := g.window(lo, hi); w != lo {
 		t.Fatalf("window after 100µs gaps = %v, want the minimum %v", w, lo)
 	}
