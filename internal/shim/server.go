@@ -12,8 +12,8 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"sync"
 
+	"github.com/specgate/specgate/internal/tcpserve"
 	"github.com/specgate/specgate/internal/vdiapi"
 )
 
@@ -59,75 +59,13 @@ func Serve(ctx context.Context, r io.Reader, w io.Writer, impl vdiapi.VDI) error
 // connection after a partial line; ErrHang leaves the request unanswered.
 // It returns nil once ctx is done and every connection has ended.
 func ListenAndServe(ctx context.Context, addr string, impl vdiapi.VDI, ready func(net.Addr)) error {
-	addr = strings.TrimPrefix(addr, "tcp://")
-	host, port, err := net.SplitHostPort(addr)
-	if err != nil {
-		return fmt.Errorf("shim listen address %q: %w", addr, err)
-	}
-	if host == "" {
-		addr = net.JoinHostPort("127.0.0.1", port)
-	}
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return err
-	}
-	if ready != nil {
-		ready(ln.Addr())
-	}
-	var (
-		wg    sync.WaitGroup
-		mu    sync.Mutex
-		conns = map[net.Conn]struct{}{}
-		done  bool
-	)
-	stop := context.AfterFunc(ctx, func() {
-		mu.Lock()
-		defer mu.Unlock()
-		done = true
-		ln.Close()
-		for c := range conns {
-			c.Close()
-		}
+	err := tcpserve.Serve(ctx, addr, ready, func(c net.Conn) {
+		serveStream(ctx, c, c, impl, c.Close)
 	})
-	defer stop()
-	for {
-		c, err := ln.Accept()
-		if err != nil {
-			if ctx.Err() != nil {
-				wg.Wait()
-				return nil
-			}
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				continue
-			}
-			ln.Close()
-			mu.Lock()
-			for c := range conns {
-				c.Close()
-			}
-			mu.Unlock()
-			wg.Wait()
-			return err
-		}
-		mu.Lock()
-		if done {
-			mu.Unlock()
-			c.Close()
-			continue
-		}
-		conns[c] = struct{}{}
-		mu.Unlock()
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			serveStream(ctx, c, c, impl, c.Close)
-			c.Close()
-			mu.Lock()
-			delete(conns, c)
-			mu.Unlock()
-		}()
+	if err != nil {
+		return fmt.Errorf("shim: %w", err)
 	}
+	return nil
 }
 
 // Echo copies every line of r back to w unchanged: the raw-pipe baseline
