@@ -13,11 +13,17 @@ import (
 	"sync"
 )
 
-// ListenAddr normalises a listen address: "tcp://host:port", "host:port"
-// or ":port"; an empty host means 127.0.0.1, so nothing listens beyond
-// loopback unless asked to.
+// ListenAddr normalises a listen address: "host:port" or ":port",
+// optionally after a "tcp://", "http://" or "net.tcp://" scheme. An empty
+// host means 127.0.0.1, so nothing listens beyond loopback unless asked
+// to; an empty address means 127.0.0.1 and an ephemeral port.
 func ListenAddr(addr string) (string, error) {
-	addr = strings.TrimPrefix(addr, "tcp://")
+	for _, scheme := range []string{"tcp://", "http://", "net.tcp://"} {
+		addr = strings.TrimPrefix(addr, scheme)
+	}
+	if addr == "" {
+		addr = ":0"
+	}
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
 		return "", fmt.Errorf("listen address %q: %w", addr, err)
@@ -28,6 +34,19 @@ func ListenAddr(addr string) (string, error) {
 	return addr, nil
 }
 
+// Listen opens a TCP listener on addr, normalised by ListenAddr.
+func Listen(addr string) (net.Listener, error) {
+	a, err := ListenAddr(addr)
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", a)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", a, err)
+	}
+	return ln, nil
+}
+
 // Serve listens on addr (see ListenAddr) and runs handle for every
 // accepted connection in its own goroutine; the connection is closed
 // when handle returns. ready, when set, is called with the bound address
@@ -35,14 +54,11 @@ func ListenAddr(addr string) (string, error) {
 // connection are closed; Serve returns nil once every handler has ended.
 // An Accept error other than a timeout closes everything and is returned.
 func Serve(ctx context.Context, addr string, ready func(net.Addr), handle func(net.Conn)) error {
-	addr, err := ListenAddr(addr)
+	ln, err := Listen(addr)
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return fmt.Errorf("listen %s: %w", addr, err)
-	}
+	addr = ln.Addr().String()
 	if ready != nil {
 		ready(ln.Addr())
 	}
