@@ -26,6 +26,7 @@ import (
 	"github.com/specgate/specgate/internal/nettcp/duplex"
 	"github.com/specgate/specgate/internal/runner"
 	"github.com/specgate/specgate/internal/soap"
+	"github.com/specgate/specgate/internal/syncbuf"
 	"github.com/specgate/specgate/models"
 	"github.com/specgate/specgate/models/ipam"
 )
@@ -121,24 +122,7 @@ func lastLines(b []byte, n int) string {
 // service is a running IpamService.exe.
 type service struct {
 	binary, text, control string
-	log                   *syncBuffer
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
+	log                   *syncbuf.Buffer
 }
 
 // lineWriter calls line for every complete line written to it (the
@@ -193,7 +177,7 @@ func start(t *testing.T, extra ...string) *service {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &service{log: &syncBuffer{}}
+	s := &service{log: &syncbuf.Buffer{}}
 	ready := make(chan string, 1)
 	cmd.Stdout = &lineWriter{line: func(line string) {
 		if strings.HasPrefix(line, "ready ") {

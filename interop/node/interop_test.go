@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/specgate/specgate/internal/soap"
+	"github.com/specgate/specgate/internal/syncbuf"
 )
 
 const (
@@ -83,27 +84,9 @@ func install(t *testing.T) {
 	t.Logf("install: %s", bytes.TrimSpace(installOnce.out))
 }
 
-// syncBuffer collects the server's stderr.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 type nodeServer struct {
 	base   string // http://127.0.0.1:PORT
-	stderr *syncBuffer
+	stderr *syncbuf.Buffer
 }
 
 // ipamURL returns the per-port-type endpoint of portType (soap.EndpointURL).
@@ -125,7 +108,7 @@ func startServer(t *testing.T, args ...string) *nodeServer {
 	// --exit-on-stdin-eof: if this test binary dies without its cleanups,
 	// the closed pipe still stops the server.
 	cmd := exec.Command("node", append([]string{"ipam-server.js", "0", "--exit-on-stdin-eof"}, args...)...)
-	srv := &nodeServer{stderr: &syncBuffer{}}
+	srv := &nodeServer{stderr: &syncbuf.Buffer{}}
 	cmd.Stderr = srv.stderr
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
