@@ -267,6 +267,34 @@ func TestSOAPCallbackAfterEndPastSettle(t *testing.T) {
 	}
 }
 
+// TestSOAPHeldSessionCheckpointPastSettle: a sequence that ends with a
+// session held in progress leaves its server free to send the checkpoints
+// that follow Start. One that arrives after the runner let the session go
+// is no misbehaviour (the session never completed): it must be dropped
+// without a late-callback warning and without blaming the next sequence.
+// Before the runner abandoned held sessions, the conformant reference
+// drew "arrived for sessions that had already ended" warnings under load.
+func TestSOAPHeldSessionCheckpointPastSettle(t *testing.T) {
+	t.Parallel()
+	mode := chaos.MustParseMode(chaos.ModeCBLate + ":checkpoint@1+400ms")
+	rig := newSOAPRig(t, mode, nil, nil)
+	held := []models.Action{iact(ipam.OpCtlHold, -1, 0), iact(ipam.OpInitSchema, 0, 0), iact(ipam.OpStartSchema, 0, 0)}
+	if d, tr, _ := rig.replay(t, held); d != nil {
+		t.Fatalf("held session: %s\n%s", d.Message(), strings.Join(tr, "\n"))
+	}
+	rig.chaos.Wait() // the delayed checkpoint has been delivered
+	if n := rig.host.AbandonedDropped(); n != 1 {
+		t.Errorf("%d callbacks dropped for abandoned sessions, want the delayed checkpoint", n)
+	}
+	if n, s := rig.host.LateDropped(), len(rig.host.Stray()); n != 0 || s != 0 {
+		t.Errorf("the delayed checkpoint of a held session counted as %d late, %d stray", n, s)
+	}
+	if w := rig.tgt.Warnings(); len(w) != 0 {
+		t.Errorf("warnings for a conformant server: %q", w)
+	}
+	checkSOAPNext(t, rig, mode)
+}
+
 // TestSOAPOversizedMemoryBounded checks that a 50 MB body and a document
 // nested 100,000 deep, as a response or as a callback, are rejected at
 // the limits (1 MiB, depth 64) with bounded memory: the bytes this

@@ -609,8 +609,19 @@ func (s *ipamSession) Transcript() []string { return append([]string(nil), s.lin
 
 // Close forgets the session's callback paths and releases the target.
 func (s *ipamSession) Close(ctx context.Context) {
-	for _, sl := range append(s.retired, s.slots[:]...) {
-		if sl.id != "" {
+	// Retired slots held finished sessions (a slot is re-initialized only
+	// when None or Completed). A slot still Held at the end is abandoned:
+	// its server may still be sending the checkpoints that follow Start,
+	// which are not late callbacks.
+	for _, sl := range s.retired {
+		s.t.cfg.Transport.CloseSession(sl.id)
+	}
+	for k, sl := range s.slots {
+		switch {
+		case sl.id == "":
+		case s.m.S[k].Phase == ipam.Held:
+			s.t.cfg.Transport.AbandonSession(sl.id)
+		default:
 			s.t.cfg.Transport.CloseSession(sl.id)
 		}
 	}

@@ -30,10 +30,17 @@ type IPAMTransport interface {
 	// refused once the stray list was full: it only grows.
 	StrayCount() int
 	// LateCount counts callbacks that arrived for sessions already
-	// closed (and were dropped): it only grows.
+	// closed with CloseSession (and were dropped): it only grows.
 	LateCount() int
-	// CloseSession ends a session and forgets its callbacks.
+	// CloseSession ends a session whose operation is over (or never
+	// started) and forgets its callbacks: any later callback to it counts
+	// in LateCount.
 	CloseSession(session string)
+	// AbandonSession ends a session the harness stops following while its
+	// operation may still be sending callbacks (one held in progress at
+	// the end of a sequence). Later callbacks to it are dropped and are
+	// not counted in LateCount.
+	AbandonSession(session string)
 	// Endpoint is the target URI requests are addressed to (wsa:To).
 	Endpoint() string
 }
@@ -80,6 +87,10 @@ func (h *HTTPTransport) LateCount() int { return h.Host.LateDropped() }
 
 // CloseSession forgets the session's path.
 func (h *HTTPTransport) CloseSession(session string) { h.Host.Forget(session) }
+
+// AbandonSession forgets the session's path; callbacks still on their
+// way to it are dropped without counting as late.
+func (h *HTTPTransport) AbandonSession(session string) { h.Host.Abandon(session) }
 
 // Endpoint is the SOAP URL.
 func (h *HTTPTransport) Endpoint() string { return h.URL }

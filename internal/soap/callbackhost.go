@@ -103,9 +103,12 @@ type CallbackHost struct {
 	sessions map[string]*cbSession
 	// retired holds forgotten session ids: a late callback to one of them
 	// is counted and dropped, not reported as a stray, because it belongs
-	// to a session whose owner already finished judging it.
-	retired     map[string]bool
-	lateDropped int
+	// to a session whose owner already finished judging it. Callbacks to
+	// an ended session (Forget) count as late, those to an abandoned one
+	// (Abandon) separately.
+	retired          map[string]retiredKind
+	lateDropped      int
+	abandonedDropped int
 	refused     int          // requests refused because MaxEvents was reached, all sessions and strays
 	limited     net.Listener // the connection limiter Serve runs on
 	stray       cbSession
@@ -155,10 +158,11 @@ func NewCallbackHost(addr string, lim Limits) (*CallbackHost, error) {
 		ErrorLog:          log.New(io.Discard, "", 0),
 		// Idle keep-alive connections must not hold the connection slots a
 		// callback needs: when every slot is taken and a connection waits,
-		// the listener closes the connection idle the longest (never one
-		// that is busy, and not the keep-alive a SUT just used, which it
-		// may be about to reuse: Go's client, for one, does not retry a
-		// POST on a connection closed under it).
+		// the listener closes the connection idle the longest, once it has
+		// been idle evictMinIdle (never one that is busy, nor a keep-alive
+		// a SUT just used, which it may be about to reuse: Go's client, for
+		// one, does not retry a POST on a connection closed under it).
+		// From three quarters full, answers carry Connection: close.
 		ConnState: func(c net.Conn, st http.ConnState) {
 			if ll, ok := h.limiter(); ok {
 				ll.track(c, st)
@@ -243,26 +247,61 @@ func (h *CallbackHost) NewSession() (id, url string) {
 	return id, h.base + sessionPrefix + id
 }
 
-// Forget removes a session: its URL becomes unknown (later requests are
-// stray) and pending Waits on it return ErrUnknownSession.
-func (h *CallbackHost) Forget(id string) {
+// retiredKind says why a session was forgotten.
+type retiredKind uint8
+
+const (
+	retiredEnded     retiredKind = iota + 1 // Forget: its owner expects nothing more
+	retiredAbandoned                        // Abandon: its owner stopped listening mid-way
+)
+
+// Forget removes a session whose owner expects no further callback: its
+// URL is no longer served, a later request to it is dropped and counted
+// by LateDropped, and pending Waits on it return ErrUnknownSession.
+func (h *CallbackHost) Forget(id string) { h.retire(id, retiredEnded) }
+
+// Abandon removes a session its owner stopped following while callbacks
+// may still be on their way (an operation left in progress). Like
+// Forget, but a later request to it is counted by AbandonedDropped, not
+// LateDropped.
+func (h *CallbackHost) Abandon(id string) { h.retire(id, retiredAbandoned) }
+
+func (h *CallbackHost) retire(id string, kind retiredKind) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if s, ok := h.sessions[id]; ok {
 		delete(h.sessions, id)
 		s.notify()
 		if h.retired == nil || len(h.retired) > 1<<16 {
-			h.retired = map[string]bool{}
+			h.retired = map[string]retiredKind{}
 		}
-		h.retired[id] = true
+		h.retired[id] = kind
 	}
 }
 
-// LateDropped returns how many callbacks arrived for forgotten sessions.
+// dropRetired counts a request to a retired session; h.mu is held.
+func (h *CallbackHost) dropRetired(kind retiredKind) {
+	if kind == retiredAbandoned {
+		h.abandonedDropped++
+	} else {
+		h.lateDropped++
+	}
+}
+
+// LateDropped returns how many callbacks arrived for sessions removed
+// with Forget.
 func (h *CallbackHost) LateDropped() int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return h.lateDropped
+}
+
+// AbandonedDropped returns how many callbacks arrived for sessions
+// removed with Abandon.
+func (h *CallbackHost) AbandonedDropped() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.abandonedDropped
 }
 
 // Refused returns how many requests were refused (503) because a session
@@ -347,12 +386,16 @@ func (h *CallbackHost) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		Remote:      r.RemoteAddr,
 		Time:        time.Now(),
 	}
+	if ll, ok := h.limiter(); ok && ll.pressed() {
+		w.Header().Set("Connection", "close")
+	}
 	id, isSession := strings.CutPrefix(r.URL.Path, sessionPrefix)
 	h.mu.Lock()
 	_, known := h.sessions[id]
-	late := isSession && !known && h.retired[id]
+	kind := h.retired[id]
+	late := isSession && !known && kind != 0
 	if late {
-		h.lateDropped++
+		h.dropRetired(kind)
 	}
 	h.mu.Unlock()
 	if late {
@@ -452,10 +495,10 @@ func (h *CallbackHost) record(id string, ev Event, w http.ResponseWriter, status
 	if id != "" {
 		if ss, ok := h.sessions[id]; ok {
 			s = ss
-		} else if h.retired[id] {
-			// Forgotten while the request was read: late, like one that
-			// arrives after Forget, not a stray.
-			h.lateDropped++
+		} else if kind := h.retired[id]; kind != 0 {
+			// Forgotten while the request was read: like one that arrives
+			// after Forget or Abandon, not a stray.
+			h.dropRetired(kind)
 			h.mu.Unlock()
 			w.WriteHeader(http.StatusAccepted)
 			return
@@ -510,8 +553,15 @@ func (l *limitListener) track(c net.Conn, st http.ConnState) {
 	}
 }
 
-// closeOldestIdle closes the connection idle the longest, if any.
-func (l *limitListener) closeOldestIdle() {
+// evictMinIdle is how long a connection must have been idle before the
+// host may close it to make room. A keep-alive connection a client has
+// just put back in its pool is the one it is about to reuse; closing it
+// then would lose the POST sent on it (clients do not retry a POST).
+const evictMinIdle = 250 * time.Millisecond
+
+// closeOldestIdle closes the connection idle the longest, if it has been
+// idle at least minIdle.
+func (l *limitListener) closeOldestIdle(minIdle time.Duration) {
 	l.mu.Lock()
 	var oldest net.Conn
 	var since time.Time
@@ -520,11 +570,13 @@ func (l *limitListener) closeOldestIdle() {
 			oldest, since = c, t
 		}
 	}
+	if oldest == nil || time.Since(since) < minIdle {
+		l.mu.Unlock()
+		return
+	}
 	delete(l.idle, oldest)
 	l.mu.Unlock()
-	if oldest != nil {
-		oldest.Close()
-	}
+	oldest.Close()
 }
 
 func newLimitListener(l net.Listener, n int) *limitListener {
@@ -532,33 +584,43 @@ func newLimitListener(l net.Listener, n int) *limitListener {
 		idle: map[net.Conn]time.Time{}}
 }
 
-// Accept takes a slot for the next connection; when none is free it
-// closes the oldest idle connection (again every 100 ms while it waits).
+// Accept accepts the next connection, then takes a slot for it. When
+// none is free it waits for one, and closes the connection idle the
+// longest once that one has been idle evictMinIdle (checked every 50 ms).
+// Evicting only when a connection really waits, and never a connection
+// just put back in a client's pool, keeps the host from closing a
+// keep-alive connection a client is about to reuse.
 func (l *limitListener) Accept() (net.Conn, error) {
-	for acquired := false; !acquired; {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	for {
 		select {
 		case l.sem <- struct{}{}:
-			acquired = true
-			continue
+			return &limitConn{Conn: c, release: func() { <-l.sem }}, nil
 		case <-l.done:
+			c.Close()
 			return nil, net.ErrClosed
 		default:
 		}
-		l.closeOldestIdle()
+		l.closeOldestIdle(evictMinIdle)
 		select {
 		case l.sem <- struct{}{}:
-			acquired = true
+			return &limitConn{Conn: c, release: func() { <-l.sem }}, nil
 		case <-l.done:
+			c.Close()
 			return nil, net.ErrClosed
-		case <-time.After(100 * time.Millisecond):
+		case <-time.After(50 * time.Millisecond):
 		}
 	}
-	c, err := l.Listener.Accept()
-	if err != nil {
-		<-l.sem
-		return nil, err
-	}
-	return &limitConn{Conn: c, release: func() { <-l.sem }}, nil
+}
+
+// pressed reports whether three quarters of the slots are taken: the
+// host then answers with Connection: close, so clients give connections
+// back in order instead of leaving them idle to be evicted.
+func (l *limitListener) pressed() bool {
+	return len(l.sem) >= cap(l.sem)-cap(l.sem)/4
 }
 
 // limiter returns the host's connection limiter, once Start made it.

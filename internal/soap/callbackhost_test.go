@@ -302,6 +302,16 @@ func TestCallbackHostWait(t *testing.T) {
 	if len(h.Stray()) != before || h.Events(id2) != nil || h.LateDropped() != late+1 {
 		t.Fatal("forgotten session still recording, or its late callback counted as a stray")
 	}
+	// A callback to an abandoned session is dropped and counted apart:
+	// neither late nor stray.
+	idA, urlA := h.NewSession()
+	h.Abandon(idA)
+	late, abandoned := h.LateDropped(), h.AbandonedDropped()
+	post(t, urlA, ContentType(""), NewCallback(ActionNotifyAsyncProvisionCheckpoint, urlA, NotifyCheckpointBody(FamilyProvision, nil)).Marshal())
+	if len(h.Stray()) != before || h.Events(idA) != nil || h.LateDropped() != late || h.AbandonedDropped() != abandoned+1 {
+		t.Fatalf("abandoned session: stray %d (want %d), late %d (want %d), abandoned %d (want %d)",
+			len(h.Stray()), before, h.LateDropped(), late, h.AbandonedDropped(), abandoned+1)
+	}
 	// A path that was never a session is a stray.
 	post(t, h.BaseURL()+"/cb/00000000000000000000000000000000", ContentType(""), NewCallback(ActionNotifyAsyncProvisionStart, url2, NotifyStartBody(FamilyProvision)).Marshal())
 	if len(h.Stray()) != before+1 {

@@ -525,6 +525,10 @@ func (t *Transport) CloseSession(session string) {
 	}
 }
 
+// AbandonSession is CloseSession: closing the connection ends the
+// server's callbacks for the session, so none can arrive late.
+func (t *Transport) AbandonSession(session string) { t.CloseSession(session) }
+
 // Close closes every connection; later calls fail with ErrClosed.
 func (t *Transport) Close() error {
 	t.mu.Lock()
