@@ -109,12 +109,12 @@ type CallbackHost struct {
 	retired          map[string]retiredKind
 	lateDropped      int
 	abandonedDropped int
-	refused     int          // requests refused because MaxEvents was reached, all sessions and strays
-	limited     net.Listener // the connection limiter Serve runs on
-	stray       cbSession
-	global      uint64
-	started     bool
-	closed      bool
+	refused          int          // requests refused because MaxEvents was reached, all sessions and strays
+	limited          net.Listener // the connection limiter Serve runs on
+	stray            cbSession
+	global           uint64
+	started          bool
+	closed           bool
 }
 
 type cbSession struct {
