@@ -13,6 +13,7 @@ import (
 	"github.com/specgate/specgate/internal/engine"
 	"github.com/specgate/specgate/internal/runner"
 	"github.com/specgate/specgate/internal/soap"
+	"github.com/specgate/specgate/internal/soap/soaptest"
 )
 
 // The CLI's IPAM defaults (cmd/specgate/ipam.go).
@@ -128,13 +129,5 @@ func startIPAMRef(b *testing.B) string {
 
 // callbackHost starts a callback host for the benchmark's lifetime.
 func callbackHost(b *testing.B) *soap.CallbackHost {
-	host, err := soap.NewCallbackHost("127.0.0.1:0", soap.Limits{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := host.Start(); err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { host.Close() })
-	return host
+	return soaptest.StartHost(b, nil)
 }

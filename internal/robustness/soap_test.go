@@ -18,6 +18,7 @@ import (
 	"github.com/specgate/specgate/internal/engine"
 	"github.com/specgate/specgate/internal/runner"
 	"github.com/specgate/specgate/internal/soap"
+	"github.com/specgate/specgate/internal/soap/soaptest"
 	"github.com/specgate/specgate/models"
 	"github.com/specgate/specgate/models/ipam"
 )
@@ -84,18 +85,7 @@ func newSOAPRigWith(t testing.TB, mode chaos.Mode, o soapRigOptions) *soapRig {
 	r.chaos = chaos.NewSOAP(mode, r.inner)
 	r.chaos.Exit = func(int) { r.exits.Add(1) }
 	if host == nil {
-		h, err := soap.NewCallbackHost("", soap.Limits{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if tune != nil {
-			tune(h)
-		}
-		if err := h.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { h.Close() })
-		host = h
+		host = soaptest.StartHost(t, tune)
 	}
 	r.host = host
 	r.srv = httptest.NewServer(r.chaos)
@@ -435,15 +425,7 @@ func TestSOAPCallbackFlood(t *testing.T) {
 // session), a callback to an unknown session must still be reported.
 func TestSOAPUnknownSessionAfterStrayListFull(t *testing.T) {
 	const maxEvents = 16
-	host, err := soap.NewCallbackHost("", soap.Limits{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	host.MaxEvents = maxEvents
-	if err := host.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { host.Close() })
+	host := soaptest.StartHost(t, func(h *soap.CallbackHost) { h.MaxEvents = maxEvents })
 	hc := &http.Client{Timeout: 5 * time.Second}
 	t.Cleanup(hc.CloseIdleConnections)
 	for i := 0; i <= maxEvents; i++ {

@@ -11,6 +11,7 @@ import (
 	"github.com/specgate/specgate/fixtures/ipamref"
 	"github.com/specgate/specgate/internal/engine"
 	"github.com/specgate/specgate/internal/soap"
+	"github.com/specgate/specgate/internal/soap/soaptest"
 	"github.com/specgate/specgate/models"
 )
 
@@ -18,14 +19,7 @@ import (
 // when n is 1) that share one callback host, with Parallel n.
 func runIPAMPool(t *testing.T, mutant string, n int) (engine.Result, []string, map[string]int) {
 	t.Helper()
-	host, err := soap.NewCallbackHost("", soap.Limits{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := host.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { host.Close() })
+	host := soaptest.StartHost(t, nil)
 	client := &soap.Client{Timeout: 10 * time.Second}
 	t.Cleanup(client.CloseIdleConnections)
 	cfgs := make([]IPAMConfig, n)

@@ -585,8 +585,8 @@ func newLimitListener(l net.Listener, n int) *limitListener {
 }
 
 // Accept accepts the next connection, then takes a slot for it. When
-// none is free it waits for one, and closes the connection idle the
-// longest once that one has been idle evictMinIdle (checked every 50 ms).
+// none is free it waits for one, and every 50 ms closes the connection
+// idle the longest if that one has been idle evictMinIdle.
 // Evicting only when a connection really waits, and never a connection
 // just put back in a client's pool, keeps the host from closing a
 // keep-alive connection a client is about to reuse.
@@ -602,16 +602,8 @@ func (l *limitListener) Accept() (net.Conn, error) {
 		case <-l.done:
 			c.Close()
 			return nil, net.ErrClosed
-		default:
-		}
-		l.closeOldestIdle(evictMinIdle)
-		select {
-		case l.sem <- struct{}{}:
-			return &limitConn{Conn: c, release: func() { <-l.sem }}, nil
-		case <-l.done:
-			c.Close()
-			return nil, net.ErrClosed
 		case <-time.After(50 * time.Millisecond):
+			l.closeOldestIdle(evictMinIdle)
 		}
 	}
 }

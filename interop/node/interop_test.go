@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/specgate/specgate/internal/soap"
+	"github.com/specgate/specgate/internal/soap/soaptest"
 	"github.com/specgate/specgate/internal/syncbuf"
 )
 
@@ -166,15 +167,7 @@ func startServer(t *testing.T, args ...string) *nodeServer {
 
 func newCallbackHost(t *testing.T) *soap.CallbackHost {
 	t.Helper()
-	h, err := soap.NewCallbackHost("127.0.0.1:0", soap.Limits{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := h.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = h.Close() })
-	return h
+	return soaptest.StartHost(t, nil)
 }
 
 func ctxT(t *testing.T, d time.Duration) context.Context {
