@@ -114,6 +114,12 @@ func (c *Counter) Flush(l *Local) {
 	clear(l.clauses)
 }
 
+// Reset clears l without merging it (a check the engine runs again).
+func (l *Local) Reset() {
+	clear(l.cells)
+	clear(l.clauses)
+}
+
 // Into adds the counter's totals to cov.
 func (c *Counter) Into(cov *Coverage) {
 	c.mu.Lock()

@@ -14,6 +14,17 @@ import (
 	"pgregory.net/rapid"
 )
 
+// Defaults of Config.
+const (
+	// DefaultShrinkReplays bounds the replays spent shrinking one failure.
+	DefaultShrinkReplays = 1000
+	// DefaultVerify is how many times a failure is replayed alone before it
+	// is reported.
+	DefaultVerify = 3
+	// DefaultMaxFailures bounds the distinct failures shrunk and reported.
+	DefaultMaxFailures = 20
+)
+
 // Config parameterises a run.
 type Config struct {
 	Model   string // model name, for failures
@@ -23,45 +34,103 @@ type Config struct {
 	Steps   int    // average sequence length
 	// FirstCheck offsets check numbering (sharding, corpus).
 	FirstCheck int
-	// ShrinkTime bounds rapid's minimisation per failure (the deterministic
-	// passes after it are not bounded: they make the result 1-minimal).
+	// ShrinkReplays bounds the replays spent shrinking one failure (0 =
+	// DefaultShrinkReplays). It is a count, not a time, so the shrunk
+	// sequence is the same on a fast or a loaded machine.
+	ShrinkReplays int
+	// ShrinkTime, when positive, is an escape hatch: shrinking one failure
+	// stops after it, and a failure it cut short is marked partial. Zero
+	// (the default) sets no time bound.
 	ShrinkTime time.Duration
-	// MaxFailures bounds how many distinct divergences are shrunk and
-	// reported (0 = 20). Every check still runs, so coverage and step
-	// counts do not depend on when the bound is reached.
+	// Verify is how many times each failure is replayed on a fresh session
+	// before it is reported (0 = DefaultVerify).
+	Verify int
+	// MaxFailures bounds how many distinct failures are shrunk and
+	// reported (0 = DefaultMaxFailures); baselined ones do not count.
+	// Every check still runs, so coverage and step counts do not depend on
+	// when the bound is reached.
 	MaxFailures int
-	// FailFast stops the run after the first divergence has been shrunk
-	// and reported (the run is then not complete: Result.Stopped is set).
+	// FailFast stops the run after the first failure has been reported
+	// (the run is then not complete: Result.Stopped is set).
 	FailFast bool
 	// Parallel is the number of sequences in flight (0 or 1 = serial).
 	// Results are identical to a serial run: checks are committed in order.
 	Parallel int
-	// OnFailure is called once per distinct divergence, as soon as it is
-	// shrunk, so the caller can write it before the run goes on.
+	// Baselined, when set, says whether the caller's baseline lists a
+	// divergence. A baselined failure is still shrunk and reported (the
+	// caller decides what it means for the verdict) but does not count
+	// toward MaxFailures.
+	Baselined func(*Divergence) bool
+	// OnFailure is called once per distinct failure, as soon as it is
+	// verified and shrunk, so the caller can write it before the run goes on.
 	OnFailure func(Failure)
 	// OnCheck is called after each check with the number of steps executed.
 	OnCheck func(check, steps int)
 	Logger  *slog.Logger
 }
 
-// Failure is one shrunk divergence.
+// Failure classes.
+const (
+	// ClassConfirmed: the shrunk sequence reproduced on every verification.
+	ClassConfirmed = "confirmed"
+	// ClassFlaky: the failure did not reproduce on every verification.
+	ClassFlaky = "flaky"
+	// ClassConcurrentOnly: the failure never reproduced alone, and it was
+	// seen while other sequences were in flight on the same SUT.
+	ClassConcurrentOnly = "concurrent-only"
+)
+
+// Failure is one distinct, verified divergence.
 type Failure struct {
-	Model      string          `json:"model"`
-	Profile    string          `json:"profile"`
-	Seed       uint64          `json:"seed"`
-	Check      int             `json:"check"`
-	CheckSeed  uint64          `json:"checkSeed"`
+	Model     string `json:"model"`
+	Profile   string `json:"profile"`
+	Seed      uint64 `json:"seed"`
+	Check     int    `json:"check"`
+	CheckSeed uint64 `json:"checkSeed"`
+	// Sequence is the shrunk sequence, or the original one when the
+	// failure is not confirmed (flaky, concurrent-only).
 	Sequence   []models.Action `json:"sequence"`
 	Original   int             `json:"originalLength"`
 	Divergence Divergence      `json:"divergence"`
 	Transcript []string        `json:"transcript,omitempty"`
+	// Class is ClassConfirmed, ClassFlaky or ClassConcurrentOnly.
+	Class string `json:"class"`
+	// Reproduced of Verify replays showed the same signature.
+	Reproduced int `json:"reproduced"`
+	Verify     int `json:"verify"`
+	// Replays is how many replays shrinking took.
+	Replays int `json:"shrinkReplays"`
+	// Exhausted is set when shrinking used up Config.ShrinkReplays: the
+	// sequence may not be minimal (the result is still deterministic).
+	Exhausted bool `json:"shrinkBudgetExhausted,omitempty"`
+	// Partial says why shrinking was cut short by something other than the
+	// replay count ("shrink-time", "interrupted"); such a result may differ
+	// from run to run.
+	Partial string `json:"partial,omitempty"`
+	// Baselined is set when Config.Baselined listed the divergence.
+	Baselined bool `json:"baselined,omitempty"`
+	// Note explains an unusual classification in one sentence.
+	Note string `json:"note,omitempty"`
+}
+
+// Reproduction renders "reproduced k/K".
+func (f *Failure) Reproduction() string {
+	return "reproduced " + strconv.Itoa(f.Reproduced) + "/" + strconv.Itoa(f.Verify)
 }
 
 // Result summarises a run.
 type Result struct {
-	Checks      int
-	Steps       int
-	Failures    []Failure
+	Checks   int
+	Steps    int
+	Failures []Failure
+	// Fenced lists the calls the generator stopped proposing, in the order
+	// they were fenced.
+	Fenced []Fence
+	// Faults counts the transport faults by kind.
+	Faults []FaultStat
+	// Unreported counts the distinct signatures seen after MaxFailures was
+	// reached (known, so they did not stop the search, but not shrunk).
+	Unreported  int
 	Interrupted bool
 	// Stopped is set when FailFast ended the run early.
 	Stopped bool
@@ -74,7 +143,13 @@ type Engine struct {
 	gen    *rapid.Generator[[]models.Action]
 	cfg    Config
 	log    *slog.Logger
-	seq    atomic.Int64 // session name counter
+	index  map[models.Action]int // alphabet index of each action
+	cur    atomic.Pointer[knowledge]
+	// execMu lets the coordinator replay alone: workers hold it shared
+	// while they run a check, verification holds it exclusively.
+	execMu   sync.RWMutex
+	inflight atomic.Int32
+	class    map[string]string // signature -> class of its failure
 }
 
 // New prepares an engine.
@@ -85,44 +160,85 @@ func New(m Model, t Target, cfg Config) (*Engine, error) {
 	if cfg.Checks < 0 || cfg.Steps < 1 {
 		return nil, fmt.Errorf("engine: bad checks/steps %d/%d", cfg.Checks, cfg.Steps)
 	}
-	gen, err := SequenceGen(m, cfg.Profile)
+	if cfg.ShrinkReplays < 0 || cfg.Verify < 0 || cfg.MaxFailures < 0 {
+		return nil, fmt.Errorf("engine: negative shrink replays, verify or max failures (%d, %d, %d)",
+			cfg.ShrinkReplays, cfg.Verify, cfg.MaxFailures)
+	}
+	e := &Engine{model: m, target: t, cfg: cfg, index: map[models.Action]int{}, class: map[string]string{}}
+	e.cur.Store(&knowledge{known: map[string]bool{}})
+	gen, err := sequenceGen(m, cfg.Profile, e.cur.Load)
 	if err != nil {
 		return nil, err
 	}
-	if cfg.MaxFailures == 0 {
-		cfg.MaxFailures = 20
+	e.gen = gen
+	for i, a := range m.Alphabet() {
+		if _, dup := e.index[a]; !dup {
+			e.index[a] = i
+		}
 	}
-	if cfg.ShrinkTime == 0 {
-		cfg.ShrinkTime = 20 * time.Second
+	if e.cfg.MaxFailures == 0 {
+		e.cfg.MaxFailures = DefaultMaxFailures
 	}
-	l := cfg.Logger
-	if l == nil {
-		l = slog.New(slog.DiscardHandler)
+	if e.cfg.ShrinkReplays == 0 {
+		e.cfg.ShrinkReplays = DefaultShrinkReplays
 	}
-	return &Engine{model: m, target: t, gen: gen, cfg: cfg, log: l}, nil
+	if e.cfg.Verify == 0 {
+		e.cfg.Verify = DefaultVerify
+	}
+	e.log = cfg.Logger
+	if e.log == nil {
+		e.log = slog.New(slog.DiscardHandler)
+	}
+	return e, nil
 }
 
-// Run executes cfg.Checks sequences, shrinking each new divergence. When ctx
-// ends, Run returns what it found so far with Interrupted set.
+// checkResult is what executing one sequence found.
+type checkResult struct {
+	i   int
+	seq []models.Action
+	kn  *knowledge
+	// d is the first divergence the run did not know yet (nil if none).
+	d          *Divergence
+	transcript []string
+	// stop is the known divergence the session could not continue from.
+	stop        *Divergence
+	steps       int
+	concurrent  bool // another sequence was in flight during the check
+	interrupted bool // ctx ended before the sequence did
+	err         error
+	sess        Session
+}
+
+func (r *checkResult) commit(keep bool) {
+	if c, ok := r.sess.(Committer); ok {
+		c.Commit(keep)
+	}
+	r.sess = nil
+}
+
+// Run executes cfg.Checks sequences, reporting each distinct failure once,
+// verified and shrunk. When ctx ends, Run returns what it found so far
+// with Interrupted set.
 //
-// With Parallel > 1, workers generate and execute checks concurrently and
-// a coordinator commits their results strictly in check order, shrinking
-// new divergences as it meets them, so a parallel run reports the same
-// divergences, failure files and coverage as a serial run of the same seed.
+// Workers generate and execute checks concurrently; a coordinator commits
+// their results strictly in check order. A check depends on what the run
+// knew when it started (the signatures seen, the calls fenced), so the
+// coordinator commits it only if it ran on the knowledge of every earlier
+// check, and otherwise runs it again. A parallel run therefore reports the
+// same failures, failure files and coverage as a serial run of the seed.
 func (e *Engine) Run(ctx context.Context) (Result, error) {
 	SetSteps(e.cfg.Steps)
 	workers := max(1, e.cfg.Parallel)
 	first, end := e.cfg.FirstCheck, e.cfg.FirstCheck+e.cfg.Checks
 	wctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	type checkResult struct {
-		i     int
-		seq   []models.Action
-		d     *Divergence
-		steps int
-		err   error
+	// tokens keep workers at most `workers` checks ahead of the commit:
+	// a serial run never runs a check on stale knowledge.
+	tokens := make(chan struct{}, workers)
+	for range workers {
+		tokens <- struct{}{}
 	}
-	results := make(chan checkResult, 2*workers)
+	results := make(chan checkResult, workers)
 	var next atomic.Int64
 	next.Store(int64(first))
 	var wg sync.WaitGroup
@@ -131,15 +247,24 @@ func (e *Engine) Run(ctx context.Context) (Result, error) {
 		go func() {
 			defer wg.Done()
 			for {
+				select {
+				case <-tokens:
+				case <-wctx.Done():
+					return
+				}
 				i := int(next.Add(1) - 1)
 				if i >= end || wctx.Err() != nil {
 					return
 				}
-				seq := e.generate(i)
-				d, steps, err := e.execute(wctx, "c"+strconv.Itoa(i), seq, true)
+				e.execMu.RLock()
+				seq, kn := e.generate(i)
+				r := e.execute(wctx, "c"+strconv.Itoa(i), seq, true, kn)
+				e.execMu.RUnlock()
+				r.i, r.seq, r.kn = i, seq, kn
 				select {
-				case results <- checkResult{i, seq, d, steps, err}:
+				case results <- r:
 				case <-wctx.Done():
+					r.commit(false)
 					return
 				}
 			}
@@ -148,9 +273,11 @@ func (e *Engine) Run(ctx context.Context) (Result, error) {
 	go func() { wg.Wait(); close(results) }()
 
 	var res Result
-	seen := map[string]bool{}
+	faults := map[string]*FaultStat{}
 	pending := map[int]checkResult{}
 	want := first
+	var runErr error
+loop:
 	for r := range results {
 		pending[r.i] = r
 		for {
@@ -160,79 +287,195 @@ func (e *Engine) Run(ctx context.Context) (Result, error) {
 			}
 			delete(pending, want)
 			want++
-			if c.err != nil {
-				if ctx.Err() != nil {
+			if c.err == nil && !c.interrupted && c.kn != e.cur.Load() {
+				// Run on stale knowledge: run it again on the current one.
+				c.commit(false)
+				seq, kn := e.generate(c.i)
+				again := e.execute(ctx, "c"+strconv.Itoa(c.i), seq, true, kn)
+				again.i, again.seq, again.kn = c.i, seq, kn
+				c = again
+			}
+			if c.err != nil || c.interrupted || ctx.Err() != nil {
+				c.commit(false)
+				if ctx.Err() != nil || c.interrupted {
 					res.Interrupted = true
-					break
+				} else {
+					runErr = c.err
 				}
-				cancel()
-				return res, c.err
+				break loop
 			}
-			res.Checks++
-			res.Steps += c.steps
-			if e.cfg.OnCheck != nil {
-				e.cfg.OnCheck(c.i, c.steps)
+			c.commit(true)
+			tokens <- struct{}{}
+			e.commitCheck(ctx, &res, faults, c)
+			if res.Interrupted || res.Stopped {
+				break loop
 			}
-			if c.d == nil || seen[c.d.Signature()] || len(res.Failures) >= e.cfg.MaxFailures {
-				continue
-			}
-			seen[c.d.Signature()] = true
-			f := e.shrink(ctx, c.i, c.seq, c.d, seen)
-			if seen[f.Divergence.Signature()] && f.Divergence.Signature() != c.d.Signature() {
-				continue // shrank onto a divergence already reported
-			}
-			seen[f.Divergence.Signature()] = true
-			res.Failures = append(res.Failures, f)
-			if e.cfg.OnFailure != nil {
-				e.cfg.OnFailure(f)
-			}
-			if e.cfg.FailFast {
-				res.Stopped = true
-				break
-			}
-		}
-		if res.Interrupted || res.Stopped {
-			break
 		}
 	}
 	if ctx.Err() != nil && want < end && !res.Stopped {
 		res.Interrupted = true
 	}
 	cancel()
-	for range results { // let the workers finish
+	for r := range results { // let the workers finish
+		r.commit(false)
 	}
-	return res, nil
+	for _, r := range pending {
+		r.commit(false)
+	}
+	res.Faults = sortedFaults(faults)
+	return res, runErr
 }
 
-func (e *Engine) generate(i int) []models.Action {
+// commitCheck counts check c and reports or fences what it ran into.
+func (e *Engine) commitCheck(ctx context.Context, res *Result, faults map[string]*FaultStat, c checkResult) {
+	res.Checks++
+	res.Steps += c.steps
+	if e.cfg.OnCheck != nil {
+		e.cfg.OnCheck(c.i, c.steps)
+	}
+	for _, d := range []*Divergence{c.stop, c.d} {
+		if d == nil || !IsTransport(d.Kind) {
+			continue
+		}
+		if fs, ok := faults[d.Kind]; ok {
+			fs.Occurrences++
+		} else {
+			faults[d.Kind] = &FaultStat{Kind: d.Kind, Occurrences: 1, FirstCheck: c.i, FirstStep: d.Step, FirstAction: d.Action}
+		}
+	}
+	if c.stop != nil {
+		e.fence(res, c)
+	}
+	if c.d == nil {
+		return
+	}
+	sig := c.d.Signature()
+	baselined := e.cfg.Baselined != nil && e.cfg.Baselined(c.d)
+	if !baselined && e.reported(res) >= e.cfg.MaxFailures {
+		res.Unreported++
+		e.publish(e.cur.Load().withKnown(sig))
+		e.class[sig] = ClassConfirmed
+		return
+	}
+	f, ok := e.process(ctx, c)
+	e.publish(e.cur.Load().withKnown(sig))
+	e.class[sig] = f.Class
+	if !ok {
+		res.Interrupted = true
+		return
+	}
+	f.Baselined = baselined
+	res.Failures = append(res.Failures, f)
+	if e.cfg.OnFailure != nil {
+		e.cfg.OnFailure(f)
+	}
+	if e.cfg.FailFast {
+		res.Stopped = true
+	}
+}
+
+func (e *Engine) reported(res *Result) int {
+	n := 0
+	for i := range res.Failures {
+		if !res.Failures[i].Baselined {
+			n++
+		}
+	}
+	return n
+}
+
+// fence stops the generator from proposing the call that ran into a known
+// divergence, in the state it ran into it, unless the failure is not
+// reproducible (a flaky failure is not tied to a call).
+func (e *Engine) fence(res *Result, c checkResult) {
+	d := c.stop
+	sig := d.Signature()
+	if cl := e.class[sig]; cl == ClassFlaky || cl == ClassConcurrentOnly {
+		return
+	}
+	if d.Key == 0 || d.Step < 0 || d.Step >= len(c.seq) {
+		return
+	}
+	idx, ok := e.index[c.seq[d.Step]]
+	if !ok || e.cur.Load().fenced(d.Key, idx) {
+		return
+	}
+	e.publish(e.cur.Load().withFence(d.Key, idx))
+	res.Fenced = append(res.Fenced, Fence{Cell: d.Cell, Action: d.Action, Signature: sig, Check: c.i})
+	e.log.Info("call fenced off", "cell", d.Cell, "action", d.Action, "signature", sig)
+}
+
+// publish makes k the run's knowledge. Generation holds rapidMu shared, so
+// a sequence is drawn on one consistent knowledge.
+func (e *Engine) publish(k *knowledge) {
+	rapidMu.Lock()
+	e.cur.Store(k)
+	rapidMu.Unlock()
+}
+
+func (e *Engine) generate(i int) ([]models.Action, *knowledge) {
 	rapidMu.RLock()
 	defer rapidMu.RUnlock()
-	return Generate(e.gen, e.cfg.Seed, i)
+	return Generate(e.gen, e.cfg.Seed, i), e.cur.Load()
 }
 
-// execute runs seq on a fresh session. It returns the first divergence and
-// the number of steps executed. err is set only when no session could be
-// opened.
-func (e *Engine) execute(ctx context.Context, name string, seq []models.Action, record bool) (*Divergence, int, error) {
+// execute runs seq on a fresh session. Known divergences (kn) do not end
+// the sequence when the session can continue from them; the first unknown
+// one does. err is set only when no session could be opened for a reason
+// other than ctx ending.
+func (e *Engine) execute(ctx context.Context, name string, seq []models.Action, record bool, kn *knowledge) (r checkResult) {
 	s, err := e.target.NewSession(ctx, name, record)
 	if err != nil {
-		return nil, 0, err
+		if ctx.Err() != nil {
+			return checkResult{interrupted: true}
+		}
+		return checkResult{err: err}
 	}
+	r.sess = s
+	e.inflight.Add(1)
+	defer e.inflight.Add(-1)
 	defer s.Close(ctx)
-	steps := 0
+	concurrent := func() {
+		if e.inflight.Load() > 1 {
+			r.concurrent = true
+		}
+	}
 	for i, a := range seq {
+		concurrent()
 		d, executed := s.Step(ctx, i, a)
 		if executed {
-			steps++
+			r.steps++
 		}
-		if d != nil {
-			return d, steps, nil
+		if ctx.Err() != nil {
+			// A call cut short by the harness says nothing about the SUT.
+			r.interrupted = true
+			return r
 		}
+		if d == nil {
+			continue
+		}
+		if kn.isKnown(d) {
+			if c, ok := s.(Continuer); ok && c.Continue(d) {
+				continue
+			}
+			r.stop = d
+			return r
+		}
+		r.d, r.transcript = d, s.Transcript()
+		return r
 	}
 	if f, ok := s.(Finisher); ok {
-		return f.Finish(ctx, len(seq)), steps, nil
+		d := f.Finish(ctx, len(seq))
+		if ctx.Err() != nil {
+			r.interrupted = true
+			return r
+		}
+		if d != nil && !kn.isKnown(d) {
+			r.d, r.transcript = d, s.Transcript()
+		}
 	}
-	return nil, steps, nil
+	concurrent()
+	return r
 }
 
 // Replay runs a stored sequence on the target and returns its first
@@ -246,17 +489,19 @@ func Replay(ctx context.Context, t Target, seq []models.Action) (*Divergence, []
 	defer s.Close(ctx)
 	for i, a := range seq {
 		if d, _ := s.Step(ctx, i, a); d != nil {
+			if ctx.Err() != nil {
+				return nil, nil, fmt.Errorf("replay interrupted: %w", ctx.Err())
+			}
 			return d, s.Transcript(), nil
 		}
 	}
 	if f, ok := s.(Finisher); ok {
 		if d := f.Finish(ctx, len(seq)); d != nil {
+			if ctx.Err() != nil {
+				return nil, nil, fmt.Errorf("replay interrupted: %w", ctx.Err())
+			}
 			return d, s.Transcript(), nil
 		}
 	}
 	return nil, nil, nil
-}
-
-func (e *Engine) nextName(prefix string) string {
-	return prefix + strconv.FormatInt(e.seq.Add(1), 10)
 }

@@ -42,7 +42,17 @@ type Weighter interface {
 // states it reaches instead of repeating itself. It depends only on the
 // sequence so far, so replays and rapid's shrinking see the same choices.
 // The average length is rapid's -rapid.steps.
+//
+// Calls fenced off by the engine (a known divergence the model cannot
+// continue from) are never proposed; SequenceGen itself fences nothing.
 func SequenceGen(m Model, profile string) (*rapid.Generator[[]models.Action], error) {
+	return sequenceGen(m, profile, nil)
+}
+
+// sequenceGen is SequenceGen with the run's knowledge: know, when non-nil,
+// returns the fences to respect. It is read once per sequence, under
+// rapidMu, which the coordinator holds exclusively to publish new fences.
+func sequenceGen(m Model, profile string, know func() *knowledge) (*rapid.Generator[[]models.Action], error) {
 	if _, err := m.NewWalker(profile); err != nil {
 		return nil, err
 	}
@@ -84,6 +94,12 @@ func SequenceGen(m Model, profile string) (*rapid.Generator[[]models.Action], er
 	memo := &judgeMemo{}
 	return rapid.Custom(func(t *rapid.T) []models.Action {
 		w, _ := m.NewWalker(profile)
+		var kn *knowledge
+		if know != nil {
+			kn = know()
+		}
+		sk, fencing := w.(StateKeyer)
+		fencing = fencing && kn != nil && len(kn.fence) > 0
 		keyer, keyed := w.(JudgeKeyer)
 		keyed = keyed && k <= 64
 		off := swarmGen.Draw(t, "swarm")
@@ -117,6 +133,9 @@ func SequenceGen(m Model, profile string) (*rapid.Generator[[]models.Action], er
 					if wantLegal {
 						c = set.legal
 					}
+					if fencing {
+						c &^= kn.fenceMask(sk.StateKey())
+					}
 					on := c &^ offMask
 					for _, mask := range [3]uint64{on &^ tried[key], on, c} {
 						if i, ok := pickWeighted(mask, weight, r); ok {
@@ -133,13 +152,17 @@ func SequenceGen(m Model, profile string) (*rapid.Generator[[]models.Action], er
 				// (one draw per step keeps shrinking simple). This has the
 				// distribution of the full scan below at a fraction of the
 				// judgements; the scan remains the fallback.
+				var state uint64
+				if fencing {
+					state = sk.StateKey()
+				}
 				x := uint64(r)*0x9E3779B97F4A7C15 + 1
 				for try := 0; try < rejectionTries; try++ {
 					x ^= x >> 29
 					x *= 0xBF58476D1CE4E5B9
 					x ^= x >> 32
 					i := sample(x)
-					if off&opBit[i] != 0 {
+					if off&opBit[i] != 0 || fencing && kn.fenced(state, i) {
 						continue
 					}
 					if judgeable, legal := w.Judge(alpha[i]); judgeable && (legal || !wantLegal) {
@@ -152,7 +175,7 @@ func SequenceGen(m Model, profile string) (*rapid.Generator[[]models.Action], er
 					cand = cand[:0]
 					total := 0
 					for i, a := range alpha {
-						if pass == 0 && off&opBit[i] != 0 {
+						if pass == 0 && off&opBit[i] != 0 || fencing && kn.fenced(state, i) {
 							continue
 						}
 						judgeable, legal := w.Judge(a)

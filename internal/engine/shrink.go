@@ -3,90 +3,176 @@ package engine
 import (
 	"context"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/specgate/specgate/models"
-	"pgregory.net/rapid"
 )
 
 // pairLimit bounds the quadratic pair-deletion pass.
 const pairLimit = 16
 
-// shrink minimises the failing sequence of check i. rapid shrinks first,
-// replaying check i from its seed (so the search and the shrinker see the
-// same sequence); a deterministic deletion pass then removes every single
-// step and every pair of steps whose removal keeps the same divergence, so
-// the result is 1- and 2-minimal whatever rapid's budget allowed.
+// searchNodes bounds the model states the shorter-sequence search visits.
+const searchNodes = 20000
+
+// process verifies the failure check c found, shrinks it when it
+// reproduces, and verifies the shrunk sequence. ok is false when ctx ended
+// before the original sequence was verified: nothing is reported then.
 //
-// reported holds the signatures already reported. When a candidate fails
-// with one of them (other than d's own), the divergence is taken for that
-// known failure: shrinking stops (every later candidate passes at once, so
-// rapid ends quickly) and the returned Failure carries the known
-// signature, which the caller drops. Against a buggy server this spares a
-// full shrink budget for every new way the same bug shows.
-func (e *Engine) shrink(ctx context.Context, i int, orig []models.Action, d *Divergence, reported map[string]bool) Failure {
-	best := orig
-	var known *Divergence
+// Replays run alone: workers are held off while the coordinator replays,
+// so "reproduced k/K" means k of K replays with nothing else in flight.
+func (e *Engine) process(ctx context.Context, c checkResult) (f Failure, ok bool) {
+	e.execMu.Lock()
+	defer e.execMu.Unlock()
+	d := c.d
+	K := e.cfg.Verify
+	f = Failure{
+		Model:      e.cfg.Model,
+		Profile:    e.cfg.Profile,
+		Seed:       e.cfg.Seed,
+		Check:      c.i,
+		CheckSeed:  CheckSeed(e.cfg.Seed, c.i),
+		Sequence:   c.seq,
+		Original:   len(c.seq),
+		Divergence: *d,
+		Transcript: c.transcript,
+		Verify:     K,
+	}
+	name := "c" + strconv.Itoa(c.i) + "-"
+	k0, _, _, done := e.verify(ctx, c.kn, name+"v", c.seq, d.Signature(), K)
+	if !done {
+		return f, false
+	}
+	f.Reproduced = k0
+	if k0 < K {
+		f.Class = ClassFlaky
+		if k0 == 0 && c.concurrent {
+			f.Class = ClassConcurrentOnly
+			f.Note = "seen only while other sequences were in flight on the same SUT; it did not reproduce alone"
+		} else {
+			f.Note = "the original sequence did not fail the same way on every replay; it is kept unshrunk"
+		}
+		e.log.Info("failure not reproducible", "signature", d.Signature(), "class", f.Class, "reproduced", k0, "of", K)
+		return f, true
+	}
+	sh := e.minimize(ctx, c.kn, name+"s", c.seq, d)
+	f.Replays, f.Exhausted, f.Partial = sh.replays, sh.exhausted, sh.partial
+	k, final, transcript, done := e.verify(ctx, c.kn, name+"w", sh.best, d.Signature(), K)
+	switch {
+	case !done:
+		// Interrupted while verifying the shrunk sequence: keep the
+		// verified original.
+		f.Class, f.Partial = ClassConfirmed, "interrupted"
+	case k == K:
+		f.Class, f.Sequence = ClassConfirmed, sh.best
+		f.Divergence, f.Transcript = *final, transcript
+	default:
+		f.Class, f.Reproduced = ClassFlaky, k
+		f.Note = "the original sequence reproduced on every replay but the shrunk one did not; the original is kept"
+	}
+	e.log.Info("failure shrunk", "signature", d.Signature(), "from", len(c.seq), "to", len(f.Sequence),
+		"replays", sh.replays, "class", f.Class)
+	return f, true
+}
+
+// verify replays seq k times on fresh sessions and counts the replays that
+// show sig. last is the divergence (and transcript) of the last one that
+// did. done is false when ctx ended first.
+func (e *Engine) verify(ctx context.Context, kn *knowledge, name string, seq []models.Action, sig string, k int) (n int, last *Divergence, transcript []string, done bool) {
+	for j := 0; j < k; j++ {
+		r := e.execute(ctx, name+strconv.Itoa(j), seq, false, kn)
+		if r.interrupted || ctx.Err() != nil {
+			return n, last, transcript, false
+		}
+		if r.d != nil && r.d.Signature() == sig {
+			n++
+			last, transcript = r.d, r.transcript
+		}
+	}
+	return n, last, transcript, true
+}
+
+type shrinkResult struct {
+	best      []models.Action
+	replays   int
+	exhausted bool
+	partial   string
+}
+
+// minimize shrinks orig, which fails with d, to a short sequence that
+// fails with d's signature. Only a candidate that shows that very
+// signature counts: one that shows another failure is not a success. It
+// is bounded by Config.ShrinkReplays replays (and by Config.ShrinkTime
+// when set), never by the machine's speed, so the same seed shrinks to
+// the same sequence everywhere. The passes:
+//
+//  1. truncate after the divergent step (steps after it never ran);
+//  2. delete single steps, then pairs, while the failure stays;
+//  3. search the model, shortest first, for a shorter sequence whose last
+//     call falls in the divergence's cell (deletion cannot turn a
+//     sequence into a shorter one that uses other calls; this can);
+//  4. delete again from what the search found.
+func (e *Engine) minimize(ctx context.Context, kn *knowledge, name string, orig []models.Action, d *Divergence) shrinkResult {
+	sig := d.Signature()
+	var sr shrinkResult
+	var deadline time.Time
+	if e.cfg.ShrinkTime > 0 {
+		deadline = time.Now().Add(e.cfg.ShrinkTime)
+	}
+	tried := map[string]bool{}
+	stopped := func() bool { return sr.exhausted || sr.partial != "" }
 	fails := func(seq []models.Action) bool {
-		if ctx.Err() != nil || known != nil {
+		key := seqKey(seq)
+		if v, ok := tried[key]; ok {
+			return v
+		}
+		switch {
+		case stopped():
+			return false
+		case sr.replays >= e.cfg.ShrinkReplays:
+			sr.exhausted = true
+			return false
+		case ctx.Err() != nil:
+			sr.partial = "interrupted"
+			return false
+		case !deadline.IsZero() && time.Now().After(deadline):
+			sr.partial = "shrink-time"
 			return false
 		}
-		got, _, err := e.execute(ctx, e.nextName("s"), seq, false)
-		if err != nil || got == nil || !sameFailure(got, d) {
+		sr.replays++
+		r := e.execute(ctx, name+strconv.Itoa(sr.replays), seq, false, kn)
+		if r.interrupted {
+			sr.partial = "interrupted"
 			return false
 		}
-		if sig := got.Signature(); sig != d.Signature() && reported[sig] {
-			known = got
-			return false
-		}
-		return true
+		ok := r.d != nil && r.d.Signature() == sig
+		tried[key] = ok
+		return ok
 	}
-
-	initRapid()
-	rapidMu.Lock()
-	setRapidFlag("rapid.checks", "1")
-	setRapidFlag("rapid.seed", strconv.FormatUint(CheckSeed(e.cfg.Seed, i), 10))
-	setRapidFlag("rapid.shrinktime", e.cfg.ShrinkTime.String())
-	setRapidFlag("rapid.nofailfile", "true")
-	setRapidFlag("rapid.steps", strconv.Itoa(e.cfg.Steps))
-	tb := &CollectTB{TestName: e.cfg.Model + "/" + e.cfg.Profile}
-	rapid.Check(tb, func(t *rapid.T) {
-		seq := e.gen.Draw(t, "seq")
-		if fails(seq) {
-			if len(seq) <= len(best) {
-				best = append([]models.Action(nil), seq...)
-			}
-			t.Fatalf("%s", d.Kind)
-		}
-	})
-	rapidMu.Unlock()
-
-	f := Failure{
-		Model:     e.cfg.Model,
-		Profile:   e.cfg.Profile,
-		Seed:      e.cfg.Seed,
-		Check:     i,
-		CheckSeed: CheckSeed(e.cfg.Seed, i),
-		Original:  len(orig),
-	}
-	if known != nil {
-		f.Sequence, f.Divergence = orig, *known
-		e.log.Info("divergence taken for one already reported", "clause", d.Clause, "reported", known.Clause)
-		return f
+	best := orig
+	tried[seqKey(orig)] = true
+	if d.Step >= 0 && d.Step+1 < len(orig) && fails(orig[:d.Step+1]) {
+		best = orig[:d.Step+1]
 	}
 	best = deletePass(best, fails)
-	best = e.shortest(ctx, best, fails)
-	best = e.endings(ctx, best, fails)
-
-	f.Sequence = best
-	final, transcript, err := Replay(ctx, e.target, best)
-	if err == nil && final != nil && sameFailure(final, d) {
-		f.Divergence, f.Transcript = *final, transcript
-	} else {
-		f.Divergence = *d
+	if shorter := e.searchShorter(best, d.Cell, fails, stopped); shorter != nil {
+		best = deletePass(shorter, fails)
 	}
-	e.log.Info("divergence shrunk", "clause", f.Divergence.Clause, "from", len(orig), "to", len(best))
-	return f
+	sr.best = append([]models.Action(nil), best...)
+	return sr
+}
+
+func seqKey(seq []models.Action) string {
+	var b strings.Builder
+	for _, a := range seq {
+		b.WriteString(a.Op)
+		b.WriteByte(' ')
+		b.WriteString(strconv.Itoa(a.Idx))
+		b.WriteByte(' ')
+		b.WriteString(strconv.Itoa(a.Arg))
+		b.WriteByte(';')
+	}
+	return b.String()
 }
 
 // deletePass removes single steps, then pairs of steps, while fails stays
@@ -108,6 +194,9 @@ func deletePass(seq []models.Action, fails func([]models.Action) bool) []models.
 	for changed := true; changed; {
 		changed = false
 		for j := len(seq) - 1; j >= 0; j-- {
+			if j >= len(seq) {
+				continue
+			}
 			if c := without(seq, j); fails(c) {
 				seq, changed = c, true
 			}
@@ -127,93 +216,82 @@ func deletePass(seq []models.Action, fails func([]models.Action) bool) []models.
 	return seq
 }
 
-// exhaustiveLen and exhaustiveBudget bound the final search for a shorter
-// failing sequence.
-const (
-	exhaustiveLen    = 3
-	exhaustiveBudget = 300
-)
-
-// endings tries, for every proper prefix of best, every other call the model
-// can judge as the final step, and keeps the shortest failing result (then
-// deletes what became unnecessary). It finds a shorter sequence whose
-// divergence shows on another call (a query instead of a second Start).
-func (e *Engine) endings(ctx context.Context, best []models.Action, fails func([]models.Action) bool) []models.Action {
-	deadline := time.Now().Add(e.cfg.ShrinkTime)
+// searchShorter looks for a failing sequence shorter than best among the
+// sequences the model can judge, breadth first and in alphabet order,
+// replaying only those whose last call falls in cell. States are
+// deduplicated by their StateKey when the walker has one. It returns nil
+// when it finds none (or the budget ran out).
+func (e *Engine) searchShorter(best []models.Action, cell string, fails func([]models.Action) bool, stopped func() bool) []models.Action {
+	if cell == "" || len(best) <= 1 {
+		return nil
+	}
+	probe, err := e.model.NewWalker(e.cfg.Profile)
+	if err != nil {
+		return nil
+	}
+	celler, ok := probe.(Celler)
+	if !ok {
+		return nil
+	}
+	_, keyed := probe.(StateKeyer)
 	alpha := e.model.Alphabet()
-	for j := 1; j < len(best)-1; j++ {
-		w, err := e.model.NewWalker(e.cfg.Profile)
-		if err != nil {
-			return best
-		}
-		for _, a := range best[:j] {
+	at := func(path []models.Action) Walker {
+		w, _ := e.model.NewWalker(e.cfg.Profile)
+		for _, a := range path {
 			w.Assume(a)
 		}
-		for _, a := range alpha {
-			if time.Now().After(deadline) || ctx.Err() != nil {
-				return best
-			}
-			if ok, _ := w.Judge(a); !ok {
-				continue
-			}
-			cand := append(append([]models.Action(nil), best[:j]...), a)
-			if fails(cand) {
-				return deletePass(cand, fails)
-			}
-		}
+		return w
 	}
-	return best
-}
-
-// shortest looks for a failing sequence shorter than best among every
-// sequence of calls the model can judge, shortest first and in alphabet
-// order, for lengths up to exhaustiveLen. Deletion cannot turn a sequence
-// into a shorter one that uses different calls (a conversion instead of a
-// provisioning, slot 0 instead of slot 1); this search can, and it makes the
-// reported sequence minimal whenever the minimum is short. It is bounded by
-// exhaustiveBudget replays and the shrink time.
-func (e *Engine) shortest(ctx context.Context, best []models.Action, fails func([]models.Action) bool) []models.Action {
-	deadline := time.Now().Add(e.cfg.ShrinkTime)
-	alpha := e.model.Alphabet()
-	tried := 0
-	var found []models.Action
-	var dfs func(prefix []models.Action, n int) bool
-	dfs = func(prefix []models.Action, n int) bool {
-		if len(prefix) == n {
-			tried++
-			if fails(prefix) {
-				found = append([]models.Action(nil), prefix...)
-				return true
-			}
-			return false
-		}
-		w, err := e.model.NewWalker(e.cfg.Profile)
-		if err != nil {
-			return false
-		}
-		for _, a := range prefix {
-			w.Assume(a)
-		}
-		for _, a := range alpha {
-			if tried >= exhaustiveBudget || time.Now().After(deadline) || ctx.Err() != nil {
-				return false
-			}
-			if ok, _ := w.Judge(a); !ok {
-				continue
-			}
-			if dfs(append(prefix, a), n) {
-				return true
-			}
-		}
-		return false
+	seen := map[uint64]bool{}
+	if keyed {
+		seen[probe.(StateKeyer).StateKey()] = true
 	}
-	for n := 1; n < len(best) && n <= exhaustiveLen; n++ {
-		if dfs(make([]models.Action, 0, n), n) {
-			return found
+	frontier := [][]models.Action{nil}
+	nodes := 0
+	for depth := 0; depth+1 < len(best) && len(frontier) > 0; depth++ {
+		// Candidates of length depth+1 first, then the next frontier.
+		for _, path := range frontier {
+			w := at(path)
+			celler = w.(Celler)
+			for _, a := range alpha {
+				if ok, _ := w.Judge(a); !ok || celler.Cell(a) != cell {
+					continue
+				}
+				cand := append(append(make([]models.Action, 0, depth+1), path...), a)
+				if fails(cand) {
+					return cand
+				}
+				if stopped() {
+					return nil
+				}
+			}
 		}
-		if tried >= exhaustiveBudget || time.Now().After(deadline) {
+		if depth+2 >= len(best) {
 			break
 		}
+		var next [][]models.Action
+		for _, path := range frontier {
+			w := at(path)
+			for _, a := range alpha {
+				if ok, _ := w.Judge(a); !ok {
+					continue
+				}
+				child := append(append(make([]models.Action, 0, depth+1), path...), a)
+				if keyed {
+					cw := at(child)
+					k := cw.(StateKeyer).StateKey()
+					if seen[k] {
+						continue
+					}
+					seen[k] = true
+				}
+				if nodes++; nodes > searchNodes {
+					return nil
+				}
+				next = append(next, child)
+			}
+		}
+		frontier = next
 	}
-	return best
+	return nil
 }

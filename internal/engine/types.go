@@ -6,6 +6,7 @@ package engine
 
 import (
 	"context"
+	"strconv"
 	"strings"
 
 	"github.com/specgate/specgate/models"
@@ -31,6 +32,10 @@ type Divergence struct {
 	Expected []string `json:"expected"`
 	Observed string   `json:"observed"`
 	Detail   string   `json:"detail,omitempty"`
+	// Key is the model's state key (StateKeyer) before the step, 0 when
+	// the session has none. The engine fences the step's action in that
+	// state once the divergence is known; it is never reported.
+	Key uint64 `json:"-"`
 }
 
 // Message renders the divergence in one deterministic paragraph.
@@ -38,7 +43,7 @@ func (d *Divergence) Message() string {
 	var b strings.Builder
 	b.WriteString(d.Kind)
 	b.WriteString(" at step ")
-	b.WriteString(itoa(d.Step + 1))
+	b.WriteString(strconv.Itoa(d.Step + 1))
 	b.WriteString(" ")
 	b.WriteString(d.Action)
 	b.WriteString(" [")
@@ -59,36 +64,26 @@ func (d *Divergence) Message() string {
 	return b.String()
 }
 
-// Signature identifies "the same divergence" for dedupe and baselines.
-func (d *Divergence) Signature() string { return d.Kind + "|" + d.Clause }
+// IsTransport reports whether kind is a transport fault (the SUT crashed,
+// hung, answered garbage or could not be reached) rather than a protocol
+// divergence. Transport faults are reported once per kind: where in the
+// table they happened to land is not part of what went wrong.
+func IsTransport(kind string) bool {
+	switch kind {
+	case KindCrash, KindHang, KindMalformed, KindUnreachable:
+		return true
+	}
+	return false
+}
 
-// sameFailure is the shrinking predicate: a candidate keeps the failure
-// when it fails the same way (a divergence, a crash, a hang...). As with
-// rapid's own "same failure site" rule, the minimal sequence may break a
-// neighbouring clause of the one first seen; the report names the clause
-// the minimal sequence breaks.
-func sameFailure(a, b *Divergence) bool { return a.Kind == b.Kind }
-
-func itoa(n int) string {
-	if n == 0 {
-		return "0"
+// Signature identifies one distinct failure: its kind, clause, cell and
+// observed outcome (kind alone for a transport fault). Each signature is
+// shrunk on its own, reported once, and known for the rest of the run.
+func (d *Divergence) Signature() string {
+	if IsTransport(d.Kind) {
+		return d.Kind
 	}
-	var buf [20]byte
-	i := len(buf)
-	neg := n < 0
-	if neg {
-		n = -n
-	}
-	for n > 0 {
-		i--
-		buf[i] = byte('0' + n%10)
-		n /= 10
-	}
-	if neg {
-		i--
-		buf[i] = '-'
-	}
-	return string(buf[i:])
+	return d.Kind + "|" + d.Clause + "|" + d.Cell + "|" + d.Observed
 }
 
 // Walker walks a model without a SUT; generators use it to bias draws
@@ -143,4 +138,39 @@ type Target interface {
 	// NewSession opens a session; record says whether its steps count
 	// toward coverage (replays made while shrinking do not).
 	NewSession(ctx context.Context, name string, record bool) (Session, error)
+}
+
+// StateKeyer is implemented by walkers (and the models behind sessions)
+// that can pack the state that decides every expectation into a word: two
+// states with the same key expect the same outcomes of every action. The
+// engine uses it to fence off a known divergence (an action in a state)
+// and to deduplicate states when it searches for a shorter sequence.
+type StateKeyer interface {
+	StateKey() uint64
+}
+
+// Celler is implemented by walkers that name the table cell an action
+// falls in from the current state: the same string a Session puts in
+// Divergence.Cell. The shrinker only replays candidates whose last step
+// falls in the divergence's cell.
+type Celler interface {
+	Cell(a models.Action) string
+}
+
+// Continuer is implemented by sessions that can go on after a divergence
+// the run already knows: Continue reports whether the session's model
+// could carry on from the observed outcome (for example an error status
+// where the model expected another error that leaves the state as it
+// was). When it returns false the engine stops the sequence there and
+// fences the call off in that state for the rest of the run.
+type Continuer interface {
+	Continue(d *Divergence) bool
+}
+
+// Committer is implemented by sessions that hold their coverage until the
+// engine knows whether the check counts: the engine calls Commit(true)
+// after Close when the check is committed, Commit(false) when it was run
+// on a stale view of the run's knowledge and is run again.
+type Committer interface {
+	Commit(keep bool)
 }

@@ -230,6 +230,15 @@ func (s *ipamSession) logEnv(dir string, raw []byte) {
 
 // Step performs one action on the server and judges what happened.
 func (s *ipamSession) Step(ctx context.Context, i int, a models.Action) (*engine.Divergence, bool) {
+	key := s.m.StateKey()
+	d, executed := s.step(ctx, i, a)
+	if d != nil {
+		d.Key = key
+	}
+	return d, executed
+}
+
+func (s *ipamSession) step(ctx context.Context, i int, a models.Action) (*engine.Divergence, bool) {
 	e := s.m.Expect(a)
 	if !e.Judgeable {
 		return nil, false
@@ -625,14 +634,19 @@ func (s *ipamSession) Close(ctx context.Context) {
 			s.t.cfg.Transport.CloseSession(sl.id)
 		}
 	}
-	if s.cov != nil {
-		s.t.cov.Flush(s.cov)
-		s.cov = nil
-	}
 	s.t.mu.Unlock()
 	if s.done != nil {
 		s.done()
 	}
+}
+
+// Commit adds the session's coverage to the target's (keep) or drops it:
+// the engine counts a check only once it knows the check stands.
+func (s *ipamSession) Commit(keep bool) {
+	if s.cov != nil && keep {
+		s.t.cov.Flush(s.cov)
+	}
+	s.cov = nil
 }
 
 // Exercised returns the clauses the session's last step exercised.

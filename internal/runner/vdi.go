@@ -121,6 +121,8 @@ type vdiSession struct {
 	ids    [vdi.MaxDevices][]uint64 // fetched, not completed command ids (FIFO)
 	record bool
 	cov    *coverage.Local
+	// canContinue: the last step diverged without effect (see Continue).
+	canContinue bool
 	// last step, for the transcript
 	lastAct models.Action
 	lastHR  uint32
@@ -130,6 +132,7 @@ type vdiSession struct {
 
 // Step runs one action: the driver makes the call, the model judges it.
 func (s *vdiSession) Step(ctx context.Context, i int, a models.Action) (*engine.Divergence, bool) {
+	s.canContinue = false
 	e := s.m.Expect(a)
 	if e.N == 0 {
 		return nil, false
@@ -145,16 +148,22 @@ func (s *vdiSession) Step(ctx context.Context, i int, a models.Action) (*engine.
 	}
 	k := e.Match(vdi.HR(hr))
 	if k < 0 {
+		s.canContinue = noEffect(&e, vdi.HR(hr))
 		return s.diverge(i, a, &e, e.Clause(), vdi.HR(hr).String(), ""), true
 	}
 	if a.Op == vdi.OpGetCommand && hr == uint32(vdi.NOERROR) {
 		if cmd.ID == 0 || cmd.Code != e.WantCmd.Code || cmd.Size != e.WantCmd.Size {
-			obs := fmt.Sprintf("NOERROR with command {code %d, size %d}", cmd.Code, cmd.Size)
+			// Observed names the class of outcome only: it is part of the
+			// failure's signature, and the command numbers depend on how
+			// many commands the sequence sent. Detail keeps the numbers.
+			obs := "NOERROR with another command"
+			detail := fmt.Sprintf("got command {code %d, size %d}, want {code %d, size %d}",
+				cmd.Code, cmd.Size, e.WantCmd.Code, e.WantCmd.Size)
 			if cmd.ID == 0 {
 				obs = "NOERROR without a command"
+				detail = fmt.Sprintf("want command {code %d, size %d}", e.WantCmd.Code, e.WantCmd.Size)
 			}
-			return s.diverge(i, a, &e, vdi.ClauseGetCommandFIFO, obs,
-				fmt.Sprintf("want command {code %d, size %d}", e.WantCmd.Code, e.WantCmd.Size)), true
+			return s.diverge(i, a, &e, vdi.ClauseGetCommandFIFO, obs, detail), true
 		}
 		s.ids[a.Idx] = append(s.ids[a.Idx], cmd.ID)
 	}
@@ -234,6 +243,7 @@ func (s *vdiSession) diverge(i int, a models.Action, e *vdi.Expect, clause, obse
 	return &engine.Divergence{
 		Kind: engine.KindDivergence, Clause: clause, Cell: vdi.CellName(e.State, a.Op),
 		Step: i, Action: a.String(), Expected: expected(e), Observed: observed, Detail: detail,
+		Key: s.m.StateKey(),
 	}
 }
 
@@ -242,6 +252,7 @@ func (s *vdiSession) fault(i int, a models.Action, e *vdi.Expect, err error) *en
 	return &engine.Divergence{
 		Kind: kind, Clause: e.Clause(), Cell: vdi.CellName(e.State, a.Op),
 		Step: i, Action: a.String(), Expected: expected(e), Observed: kind, Detail: detail,
+		Key: s.m.StateKey(),
 	}
 }
 
@@ -261,15 +272,46 @@ func (s *vdiSession) Transcript() []string {
 	return append(out, line)
 }
 
-// Close forgets the set on the SUT and flushes coverage.
+// Close forgets the set on the SUT. The session's coverage waits for
+// Commit: the engine counts a check only once it knows the check stands.
 func (s *vdiSession) Close(ctx context.Context) {
 	_ = s.drv.Reset(ctx, s.set)
 	s.t.free <- s.k
-	if s.cov != nil {
-		s.t.cov.Flush(s.cov)
-		localPool.Put(s.cov)
-		s.cov = nil
+}
+
+// Commit adds the session's coverage to the target's (keep) or drops it.
+func (s *vdiSession) Commit(keep bool) {
+	if s.cov == nil {
+		return
 	}
+	if keep {
+		s.t.cov.Flush(s.cov)
+	} else {
+		s.cov.Reset()
+	}
+	localPool.Put(s.cov)
+	s.cov = nil
+}
+
+// Continue reports whether the session can go on after the known
+// divergence of its last step: only when every outcome the model allowed
+// was an error that leaves the state as it was and the SUT answered an
+// error too, so the call plausibly had no effect and the model's state
+// still stands (a wrong error code in one cell).
+func (s *vdiSession) Continue(*engine.Divergence) bool { return s.canContinue }
+
+// noEffect reports whether every outcome of e is an error that leaves the
+// state as it was, and hr is an error.
+func noEffect(e *vdi.Expect, hr vdi.HR) bool {
+	if hr == vdi.NOERROR || hr == vdi.VD_E_CLOSE {
+		return false
+	}
+	for _, o := range e.Allowed() {
+		if o.HR == vdi.NOERROR || o.HR == vdi.VD_E_CLOSE || o.Next != e.State {
+			return false
+		}
+	}
+	return true
 }
 
 // Weight makes the calls that end a device set (aborts and Close) rarer

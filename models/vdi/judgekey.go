@@ -1,5 +1,7 @@
 package vdi
 
+import "github.com/specgate/specgate/models"
+
 // JudgeKey packs everything Judge reads into one word: two models with the
 // same key judge every action alike (TestJudgeKeyDecidesJudge checks it
 // on random walks). Generators use it to memoize which actions are
@@ -27,3 +29,12 @@ func (m *Model) JudgeKey() uint64 {
 	}
 	return k
 }
+
+// StateKey is JudgeKey: the state it packs decides every expectation but
+// the identity of the command GetCommand returns. The engine fences a
+// known divergence (an action in a state) by it.
+func (m *Model) StateKey() uint64 { return m.JudgeKey() }
+
+// Cell names the table cell action a falls in from the current state, as
+// the runner reports it: "<State>/<Op>".
+func (m *Model) Cell(a models.Action) string { return CellName(m.State, a.Op) }
