@@ -27,6 +27,7 @@ const (
 	ExitDivergence  = 1
 	ExitUsage       = 2
 	ExitUnreachable = 3
+	ExitInterrupted = 6
 )
 
 const exitCodesHelp = `Exit codes:
@@ -36,6 +37,7 @@ const exitCodesHelp = `Exit codes:
   3  SUT unreachable, crashed or hung
   4  a known deviation listed in --baseline no longer occurs (update the baseline)
   5  cell coverage below --min-coverage
+  6  interrupted (SIGINT/SIGTERM) before any new failure was found; the reports hold what was covered
 `
 
 // usageError is a bad flag, argument or configuration: exit code 2.

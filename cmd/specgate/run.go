@@ -48,6 +48,7 @@ type runFlags struct {
 	model, target, profile     string
 	checks, steps, maxFailures int
 	parallel                   int
+	shrinkReplays, verify      int
 	failFast                   bool
 	stderr                     io.Writer
 	seed                       uint64
@@ -85,7 +86,9 @@ func parseRunFlags(args []string, stderr io.Writer) (*runFlags, error) {
 	fs.Uint64Var(&rf.seed, "seed", 0, "run seed (0 = pick one and print it)")
 	fs.StringVar(&rf.out, "out", "specgate-out", "output directory; failure files go to OUT/failures/")
 	fs.DurationVar(&rf.callTimeout, "call-timeout", 5*time.Second, "deadline of every call to the SUT")
-	fs.DurationVar(&rf.shrinkTime, "shrink-time", 20*time.Second, "time budget of rapid's shrinking per divergence (the deletion passes after it run to completion)")
+	fs.IntVar(&rf.shrinkReplays, "shrink-replays", engine.DefaultShrinkReplays, "replays spent at most shrinking one failure (a count, so the result does not depend on the machine's speed)")
+	fs.DurationVar(&rf.shrinkTime, "shrink-time", 0, "escape hatch: also stop shrinking one failure after this long; a failure it cuts short is marked partial (0 = no time bound)")
+	fs.IntVar(&rf.verify, "verify", engine.DefaultVerify, "replay each failure this many times alone before reporting it (reproduced k/K)")
 	fs.IntVar(&rf.maxFailures, "max-failures", 20, "shrink and report at most this many distinct divergences per model")
 	fs.BoolVar(&rf.failFast, "fail-fast", false, "stop after the first divergence is shrunk and reported (the run is then partial)")
 	fs.IntVar(&rf.parallel, "parallel", runtime.NumCPU(), "sequences in flight at once (results equal a serial run)")
@@ -123,8 +126,20 @@ func parseRunFlags(args []string, stderr io.Writer) (*runFlags, error) {
 	if rf.steps < 1 {
 		return nil, usagef("run: --steps must be at least 1, got %d", rf.steps)
 	}
-	if rf.callTimeout <= 0 || rf.shrinkTime <= 0 {
-		return nil, usagef("run: --call-timeout and --shrink-time must be positive")
+	if rf.callTimeout <= 0 {
+		return nil, usagef("run: --call-timeout must be positive")
+	}
+	if rf.shrinkTime < 0 {
+		return nil, usagef("run: --shrink-time must not be negative")
+	}
+	if rf.shrinkReplays < 1 {
+		return nil, usagef("run: --shrink-replays must be at least 1, got %d", rf.shrinkReplays)
+	}
+	if rf.verify < 1 {
+		return nil, usagef("run: --verify must be at least 1, got %d", rf.verify)
+	}
+	if rf.maxFailures < 1 {
+		return nil, usagef("run: --max-failures must be at least 1, got %d", rf.maxFailures)
 	}
 	if err := models.CheckProfile(rf.profile, []string{models.ProfileStrict, models.ProfileDocumented}); err != nil {
 		return nil, usagef("run: %v", err)
@@ -221,7 +236,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 
 	for _, mb := range selected {
 		if ctx.Err() != nil {
-			rep.Run.Partial = true
+			rep.Run.Partial, rep.Run.Interrupted = true, true
 			break
 		}
 		bound, err := mb.open(ctx, spec, rf)
@@ -239,9 +254,15 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 			ff := failfile.FromFailure(f, spec.Raw, version.Version)
 			mr.Divergences = append(mr.Divergences, report.Divergence{Divergence: f.Divergence,
 				Signature: report.SignatureOf(mb.name, f.Divergence), Sequence: f.Sequence, Steps: ff.Steps,
-				Original: f.Original, Seed: f.Seed, Check: f.Check, Transcript: f.Transcript, File: path, Replay: replay})
-			fmt.Fprintf(stdout, "  x %s/%s: %s [%s], shrunk from %d to %d steps -> %s\n", mb.name, rf.profile,
-				f.Divergence.Kind, f.Divergence.Clause, f.Original, len(f.Sequence), path)
+				Original: f.Original, Seed: f.Seed, Check: f.Check, Transcript: f.Transcript, File: path, Replay: replay,
+				Class: f.Class, Reproduced: f.Reproduced, Verify: f.Verify, ShrinkReplays: f.Replays,
+				ShrinkExhausted: f.Exhausted, ShrinkPartial: f.Partial, Note: f.Note})
+			class := ""
+			if f.Verify > 0 {
+				class = fmt.Sprintf(", %s %s", f.Class, f.Reproduction())
+			}
+			fmt.Fprintf(stdout, "  x %s/%s: %s [%s] at %s, shrunk from %d to %d steps%s -> %s\n", mb.name, rf.profile,
+				f.Divergence.Kind, f.Divergence.Clause, f.Divergence.Cell, f.Original, len(f.Sequence), class, path)
 		}
 		// The regression corpus first: every saved failure of this model.
 		replayed := 0
@@ -251,6 +272,9 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 			}
 			replayed++
 			d, transcript, err := engine.Replay(ctx, bound.target, cf.Sequence)
+			if err != nil && ctx.Err() != nil {
+				break // interrupted: say so below, invent nothing
+			}
 			if err != nil {
 				bound.close()
 				return 0, &unreachableError{fmt.Errorf("corpus replay: %w", err)}
@@ -267,8 +291,9 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 		prog := newProgress(stderr, mb.name, count, rf.progress)
 		eng, err := engine.New(model, bound.target, engine.Config{
 			Model: mb.name, Profile: rf.profile, Seed: rf.seed, Checks: count, FirstCheck: first, Steps: rf.steps,
-			ShrinkTime: rf.shrinkTime, MaxFailures: rf.maxFailures, Logger: log, Parallel: rf.parallel,
-			FailFast: rf.failFast, OnCheck: prog.check,
+			ShrinkTime: rf.shrinkTime, ShrinkReplays: rf.shrinkReplays, Verify: rf.verify,
+			MaxFailures: rf.maxFailures, Logger: log, Parallel: rf.parallel,
+			FailFast: rf.failFast, OnCheck: prog.check, Baselined: baselined(baseline, mb.name),
 			OnFailure: func(f engine.Failure) {
 				prog.failure()
 				redactFailure(rf.redactor, &f)
@@ -294,6 +319,15 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 			return 0, &unreachableError{fmt.Errorf("run %s: %w", mb.name, err)}
 		}
 		mr.Checks, mr.Steps, mr.Coverage = res.Checks, res.Steps, bound.coverage()
+		mr.Fenced, mr.Unreported = res.Fenced, res.Unreported
+		for _, fs := range res.Faults {
+			f := report.Fault{Kind: fs.Kind, Occurrences: fs.Occurrences, Calls: res.Steps,
+				FirstCheck: fs.FirstCheck, FirstStep: fs.FirstStep, FirstAction: fs.FirstAction}
+			if res.Steps > 0 {
+				f.Rate = float64(fs.Occurrences) / float64(res.Steps)
+			}
+			mr.Faults = append(mr.Faults, f)
+		}
 		rep.Models = append(rep.Models, mr)
 		if res.Stopped {
 			rep.Run.Partial = true
@@ -301,6 +335,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 		if res.Interrupted {
 			rep.Run.Partial = true
 			if ctx.Err() != nil {
+				rep.Run.Interrupted = true
 				fmt.Fprintln(stdout, "interrupted: the reports hold what was found so far")
 				break
 			}
@@ -326,6 +361,20 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 	fmt.Fprintln(stdout)
 	_ = report.WriteText(stdout, rep, color)
 	return rep.ExitCode, nil
+}
+
+// baselined returns the engine's view of the baseline for one model: a
+// listed divergence is still reported but does not count toward
+// --max-failures.
+func baselined(b *report.BaselineFile, model string) func(*engine.Divergence) bool {
+	if b == nil {
+		return nil
+	}
+	listed := map[string]bool{}
+	for _, d := range b.Deviations {
+		listed[d.Signature()] = true
+	}
+	return func(d *engine.Divergence) bool { return listed[report.SignatureOf(model, *d)] }
 }
 
 // writeReports writes the JSON, JUnit and HTML reports atomically.

@@ -44,6 +44,14 @@ type File struct {
 	Divergence      engine.Divergence `json:"divergence"`
 	Transcript      []string          `json:"transcript,omitempty"`
 	Replay          string            `json:"replay"`
+	// Class and Reproduced/Verify say how the failure held up when it
+	// was replayed alone ("confirmed" = every time).
+	Class      string `json:"class,omitempty"`
+	Reproduced int    `json:"reproduced,omitempty"`
+	Verify     int    `json:"verify,omitempty"`
+	// ShrinkPartial says why shrinking was cut short by something other
+	// than its replay budget; such a sequence may not be the minimum.
+	ShrinkPartial string `json:"shrinkPartial,omitempty"`
 	// Path is where the file was read from (not stored).
 	Path string `json:"-"`
 }
@@ -55,6 +63,7 @@ func FromFailure(f engine.Failure, target, version string) *File {
 		Model: f.Model, Profile: f.Profile, Target: target, Seed: f.Seed, Check: f.Check,
 		CheckSeed: f.CheckSeed, OriginalLength: f.Original, Sequence: f.Sequence,
 		Divergence: f.Divergence, Transcript: f.Transcript,
+		Class: f.Class, Reproduced: f.Reproduced, Verify: f.Verify, ShrinkPartial: f.Partial,
 	}
 	for _, a := range f.Sequence {
 		ff.Steps = append(ff.Steps, a.String())

@@ -61,6 +61,10 @@ func SignatureOf(model string, d engine.Divergence) string {
 var sigEscaper = strings.NewReplacer(`\`, `\\`, `|`, `\|`, `,`, `\,`)
 
 func signature(model, clause, kind string, expected []string, observed string) string {
+	if engine.IsTransport(kind) {
+		// A transport fault is one failure per kind, wherever it landed.
+		clause, expected, observed = "", nil, ""
+	}
 	exp := sortedSet(expected)
 	for i, e := range exp {
 		exp[i] = sigEscaper.Replace(e)
@@ -147,7 +151,7 @@ func (b *BaselineFile) validate() error {
 		switch {
 		case strings.TrimSpace(d.Model) == "":
 			return fmt.Errorf("%s: model is empty", at)
-		case strings.TrimSpace(d.Clause) == "":
+		case strings.TrimSpace(d.Clause) == "" && !engine.IsTransport(d.Kind):
 			return fmt.Errorf("%s (%s): clause is empty", at, d.Model)
 		case !contains(knownKinds, d.Kind):
 			return fmt.Errorf("%s (%s %s): unknown kind %q (known: %s)", at, d.Model, d.Clause, d.Kind, strings.Join(knownKinds, ", "))

@@ -147,8 +147,13 @@ func TestApplyPartialRunNotGone(t *testing.T) {
 	r.Models[0].Divergences = nil
 	r.Run.Partial = true
 	Apply(r, b, "b.json")
-	if r.ExitCode != ExitConformant || r.Verdict != VerdictInterrupted {
-		t.Errorf("exit %d verdict %q, want 0 interrupted", r.ExitCode, r.Verdict)
+	if r.ExitCode != ExitConformant || r.Verdict != VerdictPartial {
+		t.Errorf("exit %d verdict %q, want 0 partial", r.ExitCode, r.Verdict)
+	}
+	r.Run.Interrupted = true
+	Recompute(r)
+	if r.ExitCode != ExitInterrupted || r.Verdict != VerdictInterrupted {
+		t.Errorf("interrupted: exit %d verdict %q, want 6 interrupted", r.ExitCode, r.Verdict)
 	}
 	if len(r.Baseline.Resolved) != 0 || len(r.Baseline.NotChecked) != 1 {
 		t.Errorf("partial run: resolved %v, not checked %v", r.Baseline.Resolved, r.Baseline.NotChecked)
@@ -255,7 +260,8 @@ func TestReadBaselineRejects(t *testing.T) {
 		{"blank-reason", `{"schema":"specgate/baseline","schemaVersion":1,"deviations":[{"model":"vdi","clause":"c","kind":"hang","observed":"x","reason":"  "}]}`, "reason is empty"},
 		{"kind", `{"schema":"specgate/baseline","schemaVersion":1,"deviations":[{"model":"vdi","clause":"c","kind":"oops","reason":"r"}]}`, `unknown kind "oops"`},
 		{"model", `{"schema":"specgate/baseline","schemaVersion":1,"deviations":[{"clause":"c","kind":"hang","reason":"r"}]}`, "deviation 1: model is empty"},
-		{"clause", `{"schema":"specgate/baseline","schemaVersion":1,"deviations":[{"model":"vdi","kind":"hang","reason":"r"}]}`, "clause is empty"},
+		{"clause", `{"schema":"specgate/baseline","schemaVersion":1,"deviations":[{"model":"vdi","kind":"divergence","reason":"r"}]}`, "clause is empty"},
+		{"transport-any-clause", `{"schema":"specgate/baseline","schemaVersion":1,"deviations":[{"model":"vdi","kind":"hang","reason":"r"}]}`, ""},
 		{"dup", `{"schema":"specgate/baseline","schemaVersion":1,"deviations":[` + dev + `,` + dev + `]}`, "deviation 2 (vdi vdi/client-table/Active/GetCommand): same deviation as deviation 1"},
 		{"missing-list", `{"schema":"specgate/baseline","schemaVersion":1}`, `"deviations" is missing`},
 		{"trailing", `{"schema":"specgate/baseline","schemaVersion":1,"deviations":[]} []`, "after top-level value"},

@@ -153,7 +153,10 @@ func failureText(d *Divergence) string {
 	fmt.Fprintf(&b, "Expected: %s\n", expectedText(d))
 	fmt.Fprintf(&b, "Actual:   %s\n", actualText(d))
 	steps := stepLabels(d)
-	fmt.Fprintf(&b, "Sequence: %d steps (shrunk from %d), seed %d, check %d\n", len(steps), d.Original, d.Seed, d.Check)
+	fmt.Fprintf(&b, "Sequence: %d steps (shrunk from %d), seed %d, check %d%s\n", len(steps), d.Original, d.Seed, d.Check, verification(d))
+	if d.Note != "" {
+		fmt.Fprintf(&b, "Note:     %s\n", d.Note)
+	}
 	for i, s := range steps {
 		fmt.Fprintf(&b, "  %2d. %s\n", i+1, s)
 	}

@@ -38,6 +38,8 @@ type Run struct {
 	Finished time.Time `json:"finished"`
 	WallTime float64   `json:"wallTimeSeconds"`
 	Partial  bool      `json:"partial"` // interrupted or over budget
+	// Interrupted is set when SIGINT or SIGTERM stopped the run.
+	Interrupted bool `json:"interrupted,omitempty"`
 	// MinCoverage is the minimum cell coverage ratio (0..1) the run was
 	// held to (ApplyMinCoverage); 0 means no minimum.
 	MinCoverage float64 `json:"minCoverage,omitempty"`
@@ -57,6 +59,14 @@ type Model struct {
 	// Warnings are run-level findings no sequence can be blamed for (for
 	// example callbacks that arrived after their session's settle window).
 	Warnings []string `json:"warnings,omitempty"`
+	// Fenced lists the calls the generator stopped proposing after they ran
+	// into a known divergence the model could not continue from.
+	Fenced []engine.Fence `json:"fenced,omitempty"`
+	// Faults counts the transport faults by kind.
+	Faults []Fault `json:"faults,omitempty"`
+	// Unreported counts distinct failures seen after --max-failures was
+	// reached (they did not stop the search, but were not shrunk).
+	Unreported int `json:"unreported,omitempty"`
 }
 
 // Divergence is one shrunk failure.
@@ -72,6 +82,34 @@ type Divergence struct {
 	File       string          `json:"file,omitempty"` // failure file path
 	Replay     string          `json:"replay"`
 	Known      bool            `json:"known,omitempty"` // listed in the baseline
+	// Class is "confirmed", "flaky" or "concurrent-only" (engine classes);
+	// the reproduction is Reproduced of Verify replays alone.
+	Class      string `json:"class"`
+	Reproduced int    `json:"reproduced"`
+	Verify     int    `json:"verify"`
+	// ShrinkReplays is how many replays shrinking took; ShrinkExhausted
+	// says the replay budget ran out (deterministic, maybe not minimal);
+	// ShrinkPartial says why shrinking was cut short otherwise
+	// ("shrink-time", "interrupted"), which makes the result one that may
+	// differ from run to run.
+	ShrinkReplays   int    `json:"shrinkReplays"`
+	ShrinkExhausted bool   `json:"shrinkExhausted,omitempty"`
+	ShrinkPartial   string `json:"shrinkPartial,omitempty"`
+	Note            string `json:"note,omitempty"`
+}
+
+// Fault is one kind of transport fault (crash, hang, malformed answer,
+// unreachable), reported once per kind with its rate and first occurrence
+// rather than once per clause it happened to land on.
+type Fault struct {
+	Kind string `json:"kind"`
+	// Occurrences is how many checks ran into it, of Calls calls made.
+	Occurrences int     `json:"occurrences"`
+	Calls       int     `json:"calls"`
+	Rate        float64 `json:"rate"` // Occurrences per call
+	FirstCheck  int     `json:"firstCheck"`
+	FirstStep   int     `json:"firstStep"`
+	FirstAction string  `json:"firstAction"`
 }
 
 // Baseline summarises the known-deviation baseline applied to the run.

@@ -84,8 +84,11 @@ func (t *textWriter) header(r *Report) {
 	if r.Run.Shard != "" {
 		extra += "  shard " + r.Run.Shard
 	}
-	if r.Run.Partial {
-		extra += "  " + t.c(ansiYellow, "PARTIAL (interrupted or over budget)")
+	switch {
+	case r.Run.Interrupted:
+		extra += "  " + t.c(ansiYellow, "INTERRUPTED (the reports hold what was found so far)")
+	case r.Run.Partial:
+		extra += "  " + t.c(ansiYellow, "PARTIAL (over budget or stopped at the first failure)")
 	}
 	t.printf("%d checks, %d steps, %.1fs%s\n", r.Run.Checks, r.Run.Steps, r.Run.WallTime, extra)
 }
@@ -184,6 +187,30 @@ func (t *textWriter) model(r *Report, m *Model, tot *textTotals) {
 	for _, w := range m.Warnings {
 		t.printf("    warning: %s\n", w)
 	}
+	for _, f := range m.Faults {
+		t.printf("    transport fault %s: %d of %d calls (%.3g%%), first at check %d step %d %s\n",
+			f.Kind, f.Occurrences, f.Calls, 100*f.Rate, f.FirstCheck, f.FirstStep+1, f.FirstAction)
+	}
+	for _, f := range m.Fenced {
+		t.printf("    fenced: %s in cell %s (known %s, from check %d)\n", f.Action, f.Cell, f.Signature, f.Check)
+	}
+	if m.Unreported > 0 {
+		t.printf("    %d more distinct failures seen past --max-failures (not shrunk)\n", m.Unreported)
+	}
+}
+
+// verification renders how the failure held up on replay.
+func verification(d *Divergence) string {
+	if d.Verify == 0 {
+		return ""
+	}
+	s := fmt.Sprintf(", %s, reproduced %d/%d", d.Class, d.Reproduced, d.Verify)
+	if d.ShrinkPartial != "" {
+		s += ", shrinking cut short (" + d.ShrinkPartial + "): partial"
+	} else if d.ShrinkExhausted {
+		s += ", shrink replay budget used up"
+	}
+	return s
 }
 
 func (t *textWriter) node(n *treeNode, depth int) {
@@ -234,7 +261,10 @@ func (t *textWriter) divergence(d *Divergence, in string) {
 	t.printf("%s%s %s\n", in, t.c(ansiGreen, "Expected:"), expectedText(d))
 	t.printf("%s%s %s\n", in, t.c(color, "  Actual:"), actualText(d))
 	steps := stepLabels(d)
-	t.printf("%sSequence: %d steps (shrunk from %d)\n", in, len(steps), d.Original)
+	t.printf("%sSequence: %d steps (shrunk from %d)%s\n", in, len(steps), d.Original, verification(d))
+	if d.Note != "" {
+		t.printf("%sNote:   %s\n", in, d.Note)
+	}
 	for i, s := range steps {
 		line := fmt.Sprintf("%2d. %s", i+1, s)
 		if i == d.Step {

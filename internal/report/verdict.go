@@ -25,6 +25,9 @@ const (
 	// ExitLowCoverage: some model's cell coverage is below the minimum set
 	// with ApplyMinCoverage.
 	ExitLowCoverage = 5
+	// ExitInterrupted: SIGINT or SIGTERM stopped the run before it found
+	// any new failure; the reports hold what it covered.
+	ExitInterrupted = 6
 )
 
 // Verdicts, one per exit code (a partial run that is otherwise conformant
@@ -36,6 +39,7 @@ const (
 	VerdictKnownGone   = "known-deviation-gone"
 	VerdictLowCoverage = "coverage-below-minimum"
 	VerdictInterrupted = "interrupted"
+	VerdictPartial     = "partial"
 )
 
 // IsFaultKind reports whether a divergence kind means the SUT itself was
@@ -62,8 +66,13 @@ func IsFaultKind(kind string) bool {
 //     (r.Baseline.Resolved is not empty).
 //  4. ExitLowCoverage (5): r.Run.MinCoverage > 0 and some model's cell
 //     coverage ratio is below it (a model without coverage counts as 0).
-//  5. ExitConformant (0): verdict "interrupted" when the run is partial,
-//     "conformant" otherwise. Known deviations alone keep a run conformant.
+//  5. ExitInterrupted (6): a signal stopped the run (r.Run.Interrupted).
+//  6. ExitConformant (0): verdict "partial" when the run is otherwise
+//     partial (--budget, --fail-fast), "conformant" otherwise. Known
+//     deviations alone keep a run conformant.
+//
+// Rules 1 and 2 come first: an interrupted run that already verified a
+// new failure reports it with its usual code.
 //
 // Exit code 2 (ExitUsage) is never produced here.
 func Recompute(r *Report) {
@@ -85,12 +94,14 @@ func Recompute(r *Report) {
 		r.ExitCode, r.Verdict = ExitDivergence, VerdictDivergent
 	case hasFault:
 		r.ExitCode, r.Verdict = ExitUnreachable, VerdictUnreachable
+	case r.Run.Interrupted:
+		r.ExitCode, r.Verdict = ExitInterrupted, VerdictInterrupted
 	case !r.Run.Partial && r.Baseline != nil && len(r.Baseline.Resolved) > 0:
 		r.ExitCode, r.Verdict = ExitKnownGone, VerdictKnownGone
 	case r.Run.MinCoverage > 0 && belowCoverage(r, r.Run.MinCoverage):
 		r.ExitCode, r.Verdict = ExitLowCoverage, VerdictLowCoverage
 	case r.Run.Partial:
-		r.ExitCode, r.Verdict = ExitConformant, VerdictInterrupted
+		r.ExitCode, r.Verdict = ExitConformant, VerdictPartial
 	default:
 		r.ExitCode, r.Verdict = ExitConformant, VerdictConformant
 	}
