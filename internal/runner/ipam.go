@@ -155,16 +155,20 @@ type slot struct {
 }
 
 type ipamSession struct {
-	t       *IPAMTarget
-	m       *ipam.Model
-	slots   [ipam.NumSlots]slot
-	retired []slot
-	stray   int
-	cov     *coverage.Local
-	lines   []string
-	cellIdx map[string]int
-	record  bool   // an exploring session (not a shrink replay)
-	done    func() // called by Close after the target is released (pools)
+	t *IPAMTarget
+	m *ipam.Model
+	// extra is an extra callback set aside during the step; canContinue
+	// says the last divergence was one the model skipped (see Continue).
+	extra       *engine.Divergence
+	canContinue bool
+	slots       [ipam.NumSlots]slot
+	retired     []slot
+	stray       int
+	cov         *coverage.Local
+	lines       []string
+	cellIdx     map[string]int
+	record      bool   // an exploring session (not a shrink replay)
+	done        func() // called by Close after the target is released (pools)
 }
 
 // NewSession resets the server (with control) and opens a session.
@@ -231,12 +235,24 @@ func (s *ipamSession) logEnv(dir string, raw []byte) {
 // Step performs one action on the server and judges what happened.
 func (s *ipamSession) Step(ctx context.Context, i int, a models.Action) (*engine.Divergence, bool) {
 	key := s.m.StateKey()
+	s.canContinue, s.extra = false, nil
 	d, executed := s.step(ctx, i, a)
-	if d != nil {
-		d.Key = key
+	if d != nil && d.Cell != CallbackCell {
+		d.Key = key // a callback arrives during any step: nothing to fence
 	}
 	return d, executed
 }
+
+// CallbackCell is the cell of a divergence in the callbacks a server sent
+// on its own: they arrive during whichever step happens to run, so the
+// step's cell is not part of what went wrong (nor of the signature).
+const CallbackCell = "callbacks"
+
+// Continue reports whether the session can go on after the known
+// divergence of its last step: only an extra callback (on a session that
+// had completed, had ended, or does not exist), which the model skipped
+// while it judged the rest of the step.
+func (s *ipamSession) Continue(*engine.Divergence) bool { return s.canContinue }
 
 func (s *ipamSession) step(ctx context.Context, i int, a models.Action) (*engine.Divergence, bool) {
 	e := s.m.Expect(a)
@@ -252,8 +268,19 @@ func (s *ipamSession) step(ctx context.Context, i int, a models.Action) (*engine
 		return d, true
 	}
 	if d := s.m.Observe(a, &obs); d != nil {
-		return &engine.Divergence{Kind: engine.KindDivergence, Clause: d.Clause, Cell: e.Cell, Step: i,
+		cell := e.Cell
+		if d.Callback {
+			cell = CallbackCell
+		}
+		s.canContinue = d.Absorbed
+		return &engine.Divergence{Kind: engine.KindDivergence, Clause: d.Clause, Cell: cell, Step: i,
 			Action: a.String(), Expected: d.Expected, Observed: d.Observed}, true
+	}
+	if s.extra != nil {
+		// An extra callback drain set aside; the rest of the step conformed.
+		d := s.extra
+		s.canContinue = true
+		return d, true
 	}
 	if s.cov != nil {
 		if idx, ok := s.cellIdx[e.Cell]; ok {
@@ -499,7 +526,7 @@ func (s *ipamSession) drain(i int, a models.Action, e *ipam.Expect, obs *ipam.Ob
 			s.logf("<= stray callback (not kept: the stray list is full)")
 		}
 		s.stray = n
-		return div(ipam.ClUnknownSession, "callbacks only on the sessions the client initialized", "a callback to an unknown session path")
+		s.setAside(div(ipam.ClUnknownSession, "callbacks only on the sessions the client initialized", "a callback to an unknown session path"))
 	}
 	for r := range s.retired {
 		sl := &s.retired[r]
@@ -507,7 +534,13 @@ func (s *ipamSession) drain(i int, a models.Action, e *ipam.Expect, obs *ipam.Ob
 			ev := evs[sl.seen]
 			sl.seen = len(evs)
 			s.logEnv("<= late callback", ev.Raw)
-			return div(ipam.ClSchemaCBDone, "no callback on a finished session", "a callback on a session that already ended")
+			// Observed names the callback, as when it arrives before the
+			// slot is reused: which of the two happens is a matter of timing.
+			observed := "a callback on a session that already ended"
+			if c, err := modelCallback(ev); err == nil && ev.Kind == soap.EventCallback {
+				observed = c.String()
+			}
+			s.setAside(div(ipam.ClSchemaCBDone, "no further callback", observed))
 		}
 	}
 	for k := range s.slots {
@@ -522,7 +555,7 @@ func (s *ipamSession) drain(i int, a models.Action, e *ipam.Expect, obs *ipam.Ob
 			if ev.Kind != soap.EventCallback {
 				return div(ipam.ClMalformed, "a SOAP 1.2 callback envelope", string(ev.Kind)+": "+firstLine(ev.Err))
 			}
-			cb, err := soap.ParseCallbackBody(ev.Envelope)
+			c, err := modelCallback(ev)
 			if err != nil {
 				clause := ipam.ClSchemaAction
 				if s.m.S[k].Fam == ipam.Provision {
@@ -530,27 +563,46 @@ func (s *ipamSession) drain(i int, a models.Action, e *ipam.Expect, obs *ipam.Ob
 				}
 				return div(clause, "a callback Action of the IPAM callback port types with its body element", firstLine(stableError(err)))
 			}
-			c := ipam.Callback{Family: ipam.Schema, CallbackPrefix: cb.Info.Prefix == soap.PrefixCallbackPort,
-				Exception: cb.Faulted()}
-			if cb.Info.Family == soap.FamilyProvision {
-				c.Family = ipam.Provision
-			}
-			switch cb.Info.Kind {
-			case soap.KindStart:
-				c.Kind = ipam.CBStart
-			case soap.KindCheckpoint:
-				c.Kind = ipam.CBCheckpoint
-			default:
-				c.Kind = ipam.CBComplete
-			}
-			if cb.Exception != nil {
-				c.ExceptionID = cb.Exception.ExceptionID
-			}
 			obs.CB[k] = append(obs.CB[k], c)
 		}
 		sl.seen = len(evs)
 	}
 	return nil
+}
+
+// modelCallback reads a callback event as the model sees it.
+func modelCallback(ev soap.Event) (ipam.Callback, error) {
+	cb, err := soap.ParseCallbackBody(ev.Envelope)
+	if err != nil {
+		return ipam.Callback{}, err
+	}
+	c := ipam.Callback{Family: ipam.Schema, CallbackPrefix: cb.Info.Prefix == soap.PrefixCallbackPort,
+		Exception: cb.Faulted()}
+	if cb.Info.Family == soap.FamilyProvision {
+		c.Family = ipam.Provision
+	}
+	switch cb.Info.Kind {
+	case soap.KindStart:
+		c.Kind = ipam.CBStart
+	case soap.KindCheckpoint:
+		c.Kind = ipam.CBCheckpoint
+	default:
+		c.Kind = ipam.CBComplete
+	}
+	if cb.Exception != nil {
+		c.ExceptionID = cb.Exception.ExceptionID
+	}
+	return c, nil
+}
+
+// setAside keeps the first extra callback of a step (one on a session that
+// ended or does not exist): the step is judged on, and reports it at its
+// end unless the step diverges otherwise.
+func (s *ipamSession) setAside(d *engine.Divergence) {
+	if s.extra == nil {
+		d.Cell = CallbackCell
+		s.extra = d
+	}
 }
 
 func firstLine(s string) string {
@@ -602,15 +654,20 @@ func (s *ipamSession) Finish(ctx context.Context, steps int) *engine.Divergence 
 	a := models.Action{Op: "settle", Idx: -1}
 	e := ipam.Expect{Cell: "settle"}
 	s.lines = s.lines[:0]
+	s.extra = nil
 	var obs ipam.Obs
 	if d := s.drain(steps, a, &e, &obs); d != nil {
 		return d
 	}
 	if d := s.m.Observe(a, &obs); d != nil {
-		return &engine.Divergence{Kind: engine.KindDivergence, Clause: d.Clause, Cell: "settle", Step: steps,
+		cell := "settle"
+		if d.Callback {
+			cell = CallbackCell
+		}
+		return &engine.Divergence{Kind: engine.KindDivergence, Clause: d.Clause, Cell: cell, Step: steps,
 			Action: "settle()", Expected: d.Expected, Observed: d.Observed}
 	}
-	return nil
+	return s.extra
 }
 
 // Transcript returns the wire lines of the last step.

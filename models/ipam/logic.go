@@ -43,6 +43,15 @@ type Div struct {
 	Clause   string
 	Expected []string
 	Observed string
+	// Callback is set when the divergence is a callback the server sent:
+	// it arrives during whichever step happens to run, so the step is not
+	// part of what went wrong.
+	Callback bool
+	// Absorbed is set when the model skipped the offending callback and
+	// judged the rest of the step: a callback on a session that had
+	// already completed, or on no session, changes nothing the model
+	// tracks, so the sequence can go on past it.
+	Absorbed bool
 }
 
 type branch struct {
@@ -310,11 +319,22 @@ func (m *Model) Observe(a models.Action, o *Obs) *Div {
 	m.Exercised = m.Exercised[:0]
 	// Callbacks first: every slot's callbacks through its state machine.
 	sums := [NumSlots]summary{}
+	var extra *Div // the first absorbed callback divergence
 	for k := 0; k < NumSlots; k++ {
 		for _, cb := range o.CB[k] {
 			sums[k].any = true
 			sums[k].seen = append(sums[k].seen, cb.String())
+			phase, state := m.S[k].Phase, m.S[k].CB
 			if d := m.feed(k, cb); d != nil {
+				d.Callback = true
+				if phase == None || state == CBCompleted {
+					// An extra callback: skip it and judge the rest.
+					if extra == nil {
+						d.Absorbed = true
+						extra = d
+					}
+					continue
+				}
 				return d
 			}
 		}
@@ -325,6 +345,14 @@ func (m *Model) Observe(a models.Action, o *Obs) *Div {
 			return &Div{Clause: ClHold, Expected: []string{"no Complete while held"}, Observed: strings.Join(sums[k].seen, ", ")}
 		}
 	}
+	if d := m.observeStep(a, o, &sums); d != nil {
+		return d
+	}
+	return extra
+}
+
+// observeStep judges the step's own outcome once its callbacks are fed.
+func (m *Model) observeStep(a models.Action, o *Obs, sums *[NumSlots]summary) *Div {
 	switch a.Op {
 	case OpInitSchema, OpInitProv:
 		return m.observeInit(a, o)
@@ -334,7 +362,7 @@ func (m *Model) Observe(a models.Action, o *Obs) *Div {
 	case OpIsRequired, OpIsInProgress, OpIsConfigured:
 		return m.observeQuery(a, o)
 	case OpCtlRelease:
-		return m.observeRelease(sums)
+		return m.observeRelease(*sums)
 	}
 	m.applyControl(a)
 	return nil
