@@ -39,18 +39,23 @@ func (e *Engine) process(ctx context.Context, c checkResult) (f Failure, ok bool
 		Verify:     K,
 	}
 	name := "c" + strconv.Itoa(c.i) + "-"
-	k0, _, _, done := e.verify(ctx, c.kn, name+"v", c.seq, d.Signature(), K)
+	// One replay alone decides whether the original can be shrunk; only
+	// when it does not reproduce is it replayed K times in all, to classify.
+	first, _, _, done := e.verify(ctx, c.kn, name+"v", c.seq, d.Signature(), 1)
 	if !done {
 		return f, false
 	}
-	f.Reproduced = k0
-	if k0 < K {
-		f.Class = ClassFlaky
+	if first == 0 {
+		k0, _, _, done := e.verify(ctx, c.kn, name+"v", c.seq, d.Signature(), K-1)
+		if !done {
+			return f, false
+		}
+		f.Reproduced, f.Class = k0, ClassFlaky
 		if k0 == 0 && c.concurrent {
 			f.Class = ClassConcurrentOnly
 			f.Note = "seen only while other sequences were in flight on the same SUT; it did not reproduce alone"
 		} else {
-			f.Note = "the original sequence did not fail the same way on every replay; it is kept unshrunk"
+			f.Note = "the original sequence did not fail the same way on every replay alone; it is kept unshrunk"
 		}
 		e.log.Info("failure not reproducible", "signature", d.Signature(), "class", f.Class, "reproduced", k0, "of", K)
 		return f, true
@@ -61,14 +66,14 @@ func (e *Engine) process(ctx context.Context, c checkResult) (f Failure, ok bool
 	switch {
 	case !done:
 		// Interrupted while verifying the shrunk sequence: keep the
-		// verified original.
-		f.Class, f.Partial = ClassConfirmed, "interrupted"
+		// original, which reproduced once alone.
+		f.Class, f.Partial, f.Reproduced, f.Verify = ClassConfirmed, "interrupted", 1, 1
 	case k == K:
-		f.Class, f.Sequence = ClassConfirmed, sh.best
+		f.Class, f.Sequence, f.Reproduced = ClassConfirmed, sh.best, k
 		f.Divergence, f.Transcript = *final, transcript
 	default:
 		f.Class, f.Reproduced = ClassFlaky, k
-		f.Note = "the original sequence reproduced on every replay but the shrunk one did not; the original is kept"
+		f.Note = "the shrunk sequence did not fail the same way on every replay alone; the original is kept"
 	}
 	e.log.Info("failure shrunk", "signature", d.Signature(), "from", len(c.seq), "to", len(f.Sequence),
 		"replays", sh.replays, "class", f.Class)
@@ -107,11 +112,11 @@ type shrinkResult struct {
 // the same sequence everywhere. The passes:
 //
 //  1. truncate after the divergent step (steps after it never ran);
-//  2. delete single steps, then pairs, while the failure stays;
-//  3. search the model, shortest first, for a shorter sequence whose last
+//  2. search the model, shortest first, for a shorter sequence whose last
 //     call falls in the divergence's cell (deletion cannot turn a
-//     sequence into a shorter one that uses other calls; this can);
-//  4. delete again from what the search found.
+//     sequence into a shorter one that uses other calls; this can), on
+//     half the budget;
+//  3. delete single steps, then pairs, while the failure stays.
 func (e *Engine) minimize(ctx context.Context, kn *knowledge, name string, orig []models.Action, d *Divergence) shrinkResult {
 	sig := d.Signature()
 	var sr shrinkResult
@@ -120,7 +125,8 @@ func (e *Engine) minimize(ctx context.Context, kn *knowledge, name string, orig 
 		deadline = time.Now().Add(e.cfg.ShrinkTime)
 	}
 	tried := map[string]bool{}
-	stopped := func() bool { return sr.exhausted || sr.partial != "" }
+	limit, searchCut := e.cfg.ShrinkReplays, false
+	stopped := func() bool { return sr.exhausted || searchCut || sr.partial != "" }
 	fails := func(seq []models.Action) bool {
 		key := seqKey(seq)
 		if v, ok := tried[key]; ok {
@@ -128,6 +134,9 @@ func (e *Engine) minimize(ctx context.Context, kn *knowledge, name string, orig 
 		}
 		switch {
 		case stopped():
+			return false
+		case sr.replays >= limit && limit < e.cfg.ShrinkReplays:
+			searchCut = true
 			return false
 		case sr.replays >= e.cfg.ShrinkReplays:
 			sr.exhausted = true
@@ -154,10 +163,15 @@ func (e *Engine) minimize(ctx context.Context, kn *knowledge, name string, orig 
 	if d.Step >= 0 && d.Step+1 < len(orig) && fails(orig[:d.Step+1]) {
 		best = orig[:d.Step+1]
 	}
-	best = deletePass(best, fails)
+	// The search first, on part of the budget: most of its candidates pass,
+	// which is cheap even when a failing replay is not (a hang costs the
+	// call deadline); deletion then works on a short sequence.
+	limit = e.cfg.ShrinkReplays / 2
 	if shorter := e.searchShorter(best, d.Cell, fails, stopped); shorter != nil {
-		best = deletePass(shorter, fails)
+		best = shorter
 	}
+	limit, searchCut = e.cfg.ShrinkReplays, false
+	best = deletePass(best, fails)
 	sr.best = append([]models.Action(nil), best...)
 	return sr
 }
