@@ -45,7 +45,9 @@ func TestReferencePassesBothProfilesBothTransports(t *testing.T) {
 
 // TestMutantsCaughtAndShrunk runs every mutant shim, in every profile that
 // can see it, over exec and TCP, with the default budget: each must be
-// caught with its kind, shrunk to exactly its documented minimal length,
+// caught with its kind; a mutant shows in several cells (distinct
+// signatures, each reported), and the shortest of them is shrunk to
+// exactly its documented minimal length,
 // and its failure file must replay against the mutant and pass against the
 // reference.
 func TestMutantsCaughtAndShrunk(t *testing.T) {
@@ -62,7 +64,7 @@ func TestMutantsCaughtAndShrunk(t *testing.T) {
 					}
 					out := t.TempDir()
 					r := specgate(t, 4*time.Minute, "run", "--model", "vdi", "--profile", profile, "--seed", "1",
-						"--target", tgt, "--out", out, "--call-timeout", "250ms", "--shrink-time", "5s", "--fail-fast", "--progress", "none")
+						"--target", tgt, "--out", out, "--call-timeout", "250ms", "--checks", "3000", "--progress", "none")
 					wantCode := ExitDivergence
 					if mi.Kind != vdiref.KindDivergence {
 						wantCode = ExitUnreachable

@@ -15,6 +15,12 @@ import (
 	"github.com/specgate/specgate/internal/shim"
 )
 
+// Environment of a TCP shim child: the mutants to plant and the profile.
+const (
+	mutantEnv  = "SPECGATE_BENCH_MUTANT"
+	profileEnv = "SPECGATE_BENCH_PROFILE"
+)
+
 // serveTCPChild is the TCP shim child: it listens on 127.0.0.1, writes the
 // address as its first stdout line and serves until its stdin closes (the
 // parent's cleanup), like a vendor shim process on TCP.
@@ -23,7 +29,12 @@ func serveTCPChild(mode string) error {
 	go func() { io.Copy(io.Discard, os.Stdin); cancel() }()
 	ready := func(a net.Addr) { fmt.Println(a.String()) }
 	if mode == childVDIRefTCP {
-		return shim.ListenAndServe(ctx, "127.0.0.1:0", vdiref.New(vdiref.Options{Profile: benchProfile}), ready)
+		// SPECGATE_BENCH_MUTANT plants mutants in the served reference.
+		opts := vdiref.Options{Profile: benchProfile, Mutant: os.Getenv(mutantEnv)}
+		if p := os.Getenv(profileEnv); p != "" {
+			opts.Profile = p
+		}
+		return shim.ListenAndServe(ctx, "127.0.0.1:0", vdiref.New(opts), ready)
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -45,9 +56,9 @@ func serveTCPChild(mode string) error {
 
 // startTCPChild starts the test binary as a TCP child (childVDIRefTCP or
 // childEchoTCP) for the benchmark's lifetime and returns its address.
-func startTCPChild(b testing.TB, mode string) string {
+func startTCPChild(b testing.TB, mode string, env ...string) string {
 	cmd := exec.Command(selfExe(b))
-	cmd.Env = []string{childEnv + "=" + mode}
+	cmd.Env = append([]string{childEnv + "=" + mode}, env...)
 	cmd.Stderr = os.Stderr
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
