@@ -61,10 +61,10 @@ func fixtureVDIShim(ctx context.Context, args []string, stdout, stderr io.Writer
 	fs := flag.NewFlagSet("fixture vdi-shim", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	profile := fs.String("profile", "documented", "profile to emulate until shim.hello names one")
-	mutant := fs.String("mutant", "", "serve this mutant instead of the reference (\"list\" prints them)")
+	mutant := fs.String("mutant", "", "plant these mutants, comma-separated (\"combined\": "+vdiref.Combined+"; \"list\" prints them)")
 	listen := fs.String("listen", "", "serve TCP on this address (e.g. 127.0.0.1:7000) instead of stdin/stdout")
 	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), "Usage: specgate fixture vdi-shim [--profile P] [--mutant NAME] [--listen ADDR]\n\nFlags:\n")
+		fmt.Fprint(fs.Output(), "Usage: specgate fixture vdi-shim [--profile P] [--mutant NAME[,NAME...]] [--listen ADDR]\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	if err := parseFlags(fs, args); err != nil {
@@ -74,16 +74,18 @@ func fixtureVDIShim(ctx context.Context, args []string, stdout, stderr io.Writer
 		return usagef("fixture vdi-shim: %v", err)
 	}
 	if *mutant == "list" {
-		for _, m := range vdiref.Mutants {
-			fmt.Fprintf(stdout, "%-14s %-10s %-44s minimal %d steps (%s): %s\n", m.Name, m.Kind, m.Clause, m.MinLen,
-				strings.Join(m.Profiles, ","), m.Description)
+		for _, m := range append(append([]vdiref.MutantInfo(nil), vdiref.Mutants...), vdiref.Unstable...) {
+			fmt.Fprintf(stdout, "%-14s %-10s %-44s minimal %d steps (%s), shows in %s: %s\n", m.Name, m.Kind, m.Clause, m.MinLen,
+				strings.Join(m.Profiles, ","), m.Cell, m.Description)
 		}
+		fmt.Fprintf(stdout, "%-14s %s\n", "combined", vdiref.Combined)
 		return nil
 	}
-	if *mutant != "" && !knownVDIMutant(*mutant) {
-		return usagef("fixture vdi-shim: unknown mutant %q (see --mutant list)", *mutant)
+	opts := vdiref.Options{Profile: *profile, Mutant: *mutant}
+	if err := opts.Validate(); err != nil {
+		return usagef("fixture vdi-shim: %v", err)
 	}
-	impl := vdiref.New(vdiref.Options{Profile: *profile, Mutant: *mutant})
+	impl := vdiref.New(opts)
 	if *listen == "" {
 		return shim.Serve(ctx, os.Stdin, os.Stdout, impl)
 	}
@@ -92,24 +94,15 @@ func fixtureVDIShim(ctx context.Context, args []string, stdout, stderr io.Writer
 	})
 }
 
-func knownVDIMutant(name string) bool {
-	for _, m := range vdiref.Mutants {
-		if m.Name == name {
-			return true
-		}
-	}
-	return false
-}
-
 func fixtureIPAMServer(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("fixture ipam-server", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	profile := fs.String("profile", "documented", "profile to emulate: strict or documented")
-	mutant := fs.String("mutant", "", "serve this mutant instead of the reference (\"list\" prints them)")
+	mutant := fs.String("mutant", "", "plant these mutants, comma-separated (\"combined\": "+ipamref.Combined+"; \"list\" prints them)")
 	listen := fs.String("listen", "127.0.0.1:0", "address to listen on")
 	checkpoints := fs.Int("checkpoints", 1, "checkpoints per operation")
 	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), "Usage: specgate fixture ipam-server [--profile P] [--mutant NAME] [--listen ADDR]\n\nPrints \"listening on ADDR\" when ready; SOAP on http://ADDR/ipam, control on http://ADDR/control.\n\nFlags:\n")
+		fmt.Fprint(fs.Output(), "Usage: specgate fixture ipam-server [--profile P] [--mutant NAME[,NAME...]] [--listen ADDR]\n\nPrints \"listening on ADDR\" when ready; SOAP on http://ADDR/ipam, control on http://ADDR/control.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	if err := parseFlags(fs, args); err != nil {
