@@ -27,7 +27,7 @@ Fixtures:
               on stdin/stdout, or on TCP with --listen
   ipam-server the reference IPAM management server (or a mutant) over HTTP, with its
               control endpoint: SOAP on /ipam, control on /control
-  chaos-vdi   a VDI shim that misbehaves on command (--mode NAME[:METHOD][@N][+DELAY]; --mode list)
+  chaos-vdi   a VDI shim that misbehaves on command (--mode NAME[:METHOD][@N|%N][+DELAY]; --mode list)
   chaos-soap  an IPAM server that misbehaves on command (same --mode syntax)
   echo        echoes every stdin line (the raw-pipe baseline of the benchmarks)
 
@@ -131,7 +131,7 @@ func fixtureIPAMServer(ctx context.Context, args []string, stdout, stderr io.Wri
 func fixtureChaos(ctx context.Context, name string, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("fixture "+name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	mode := fs.String("mode", "", "misbehaviour: NAME[:METHOD][@N][+DELAY] (\"list\" prints them)")
+	mode := fs.String("mode", "", "misbehaviour: NAME[:METHOD][@N|%N][+DELAY] (\"list\" prints them)")
 	listen := fs.String("listen", "", "serve on this address (chaos-soap default 127.0.0.1:0; chaos-vdi default stdin/stdout)")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: specgate fixture %s --mode NAME [--listen ADDR]\n\nFlags:\n", name)
