@@ -23,15 +23,17 @@ const fixtureHelp = `Usage: specgate fixture NAME [flags]
 Runs a system under test bundled with specgate.
 
 Fixtures:
-  vdi-shim    the reference VDI implementation (or a mutant) as a JSON-RPC shim,
+  vdi-shim    the reference VDI implementation (or mutants) as a JSON-RPC shim,
               on stdin/stdout, or on TCP with --listen
-  ipam-server the reference IPAM management server (or a mutant) over HTTP, with its
+  ipam-server the reference IPAM management server (or mutants) over HTTP, with its
               control endpoint: SOAP on /ipam, control on /control
   chaos-vdi   a VDI shim that misbehaves on command (--mode NAME[:METHOD][@N|%N][+DELAY]; --mode list)
   chaos-soap  an IPAM server that misbehaves on command (same --mode syntax)
   echo        echoes every stdin line (the raw-pipe baseline of the benchmarks)
 
 Run "specgate fixture vdi-shim --help" for its flags; --mutant list prints the mutants.
+--mutant takes a comma-separated list (every bug planted at once, e.g.
+--mutant wrong-code,lifo,deep); --mutant combined plants the fixture's Combined list.
 `
 
 func cmdFixture(args []string, stdout, stderr io.Writer) error {
@@ -74,11 +76,15 @@ func fixtureVDIShim(ctx context.Context, args []string, stdout, stderr io.Writer
 		return usagef("fixture vdi-shim: %v", err)
 	}
 	if *mutant == "list" {
-		for _, m := range append(append([]vdiref.MutantInfo(nil), vdiref.Mutants...), vdiref.Unstable...) {
-			fmt.Fprintf(stdout, "%-14s %-10s %-44s minimal %d steps (%s), shows in %s: %s\n", m.Name, m.Kind, m.Clause, m.MinLen,
-				strings.Join(m.Profiles, ","), m.Cell, m.Description)
+		for _, m := range vdiref.Mutants {
+			fmt.Fprintf(stdout, "%-14s %-10s %-44s minimal %d steps (%s), shows %s in %s observed %q: %s\n", m.Name, m.Kind, m.Clause, m.MinLen,
+				strings.Join(m.Profiles, ","), m.Shows, m.Cell, m.Observed, m.Description)
 		}
-		fmt.Fprintf(stdout, "%-14s %s\n", "combined", vdiref.Combined)
+		for _, m := range vdiref.Unstable {
+			fmt.Fprintf(stdout, "%-14s %-10s %-44s unstable (%s), shows %s in %s observed %q: %s\n", m.Name, m.Kind, m.Clause,
+				strings.Join(m.Profiles, ","), m.Shows, m.Cell, m.Observed, m.Description)
+		}
+		fmt.Fprintf(stdout, "%-14s %s (documented profile)\n", "combined", vdiref.Combined)
 		return nil
 	}
 	opts := vdiref.Options{Profile: *profile, Mutant: *mutant}
@@ -113,8 +119,10 @@ func fixtureIPAMServer(ctx context.Context, args []string, stdout, stderr io.Wri
 	}
 	if *mutant == "list" {
 		for _, m := range ipamref.Mutants {
-			fmt.Fprintf(stdout, "%-30s %-36s minimal %d steps (%s): %s\n", m.Name, m.Clause, m.MinLen, strings.Join(m.Profiles, ","), m.Description)
+			fmt.Fprintf(stdout, "%-30s %-36s minimal %d steps (%s), shows %s in %s observed %q: %s\n", m.Name, m.Clause, m.MinLen,
+				strings.Join(m.Profiles, ","), m.Reported(), m.Cell, m.ObservedIn(*profile), m.Description)
 		}
+		fmt.Fprintf(stdout, "%-30s %s\n", "combined", ipamref.Combined)
 		return nil
 	}
 	opts := ipamref.Options{Profile: *profile, Mutant: *mutant, Checkpoints: *checkpoints}
