@@ -98,7 +98,7 @@ func sequenceGen(m Model, profile string, know func() *knowledge) (*rapid.Genera
 		if know != nil {
 			kn = know()
 		}
-		sk, fencing := w.(StateKeyer)
+		fw, fencing := w.(Fencer)
 		fencing = fencing && kn != nil && len(kn.fence) > 0
 		keyer, keyed := w.(JudgeKeyer)
 		keyed = keyed && k <= 64
@@ -134,7 +134,7 @@ func sequenceGen(m Model, profile string, know func() *knowledge) (*rapid.Genera
 						c = set.legal
 					}
 					if fencing {
-						c &^= kn.fenceMask(sk.StateKey())
+						c &^= kn.fencedMask(fw, alpha, c)
 					}
 					on := c &^ offMask
 					for _, mask := range [3]uint64{on &^ tried[key], on, c} {
@@ -152,17 +152,13 @@ func sequenceGen(m Model, profile string, know func() *knowledge) (*rapid.Genera
 				// (one draw per step keeps shrinking simple). This has the
 				// distribution of the full scan below at a fraction of the
 				// judgements; the scan remains the fallback.
-				var state uint64
-				if fencing {
-					state = sk.StateKey()
-				}
 				x := uint64(r)*0x9E3779B97F4A7C15 + 1
 				for try := 0; try < rejectionTries; try++ {
 					x ^= x >> 29
 					x *= 0xBF58476D1CE4E5B9
 					x ^= x >> 32
 					i := sample(x)
-					if off&opBit[i] != 0 || fencing && kn.fenced(state, i) {
+					if off&opBit[i] != 0 || fencing && kn.fencedAt(fw, alpha, i) {
 						continue
 					}
 					if judgeable, legal := w.Judge(alpha[i]); judgeable && (legal || !wantLegal) {
@@ -175,7 +171,7 @@ func sequenceGen(m Model, profile string, know func() *knowledge) (*rapid.Genera
 					cand = cand[:0]
 					total := 0
 					for i, a := range alpha {
-						if pass == 0 && off&opBit[i] != 0 || fencing && kn.fenced(state, i) {
+						if pass == 0 && off&opBit[i] != 0 || fencing && kn.fencedAt(fw, alpha, i) {
 							continue
 						}
 						judgeable, legal := w.Judge(a)

@@ -2,7 +2,10 @@ package engine
 
 import (
 	"maps"
+	"slices"
 	"sort"
+
+	"github.com/specgate/specgate/models"
 )
 
 // knowledge is what a run knows when a check starts: the signatures
@@ -14,8 +17,11 @@ import (
 type knowledge struct {
 	version int
 	known   map[string]bool
-	// fence maps a state key to the set of alphabet indices fenced in it.
-	fence map[uint64]map[int]bool
+	// fence maps a fence key to the set of alphabet indices fenced where
+	// the walker's FenceKey of that action is the key; fencedIdx lists the
+	// indices fenced anywhere (the only ones the generator must check).
+	fence     map[uint64]map[int]bool
+	fencedIdx []int
 }
 
 func (k *knowledge) isKnown(d *Divergence) bool { return d != nil && k.known[d.Signature()] }
@@ -27,20 +33,30 @@ func (k *knowledge) fenced(key uint64, i int) bool {
 	return k.fence[key][i]
 }
 
-// fenceMask returns the fenced indices of key as a bitmask (alphabets of
-// at most 64 actions).
-func (k *knowledge) fenceMask(key uint64) uint64 {
+// fencedMask returns the candidates of mask (alphabet of at most 64
+// actions) that are fenced in w's current state.
+func (k *knowledge) fencedMask(w Fencer, alpha []models.Action, mask uint64) uint64 {
 	var m uint64
-	for i := range k.fence[key] {
-		if i < 64 {
+	for _, i := range k.fencedIdx {
+		if i < 64 && mask&(1<<i) != 0 && k.fenced(w.FenceKey(alpha[i]), i) {
 			m |= 1 << i
 		}
 	}
 	return m
 }
 
+// fencedAt reports whether action i is fenced in w's current state.
+func (k *knowledge) fencedAt(w Fencer, alpha []models.Action, i int) bool {
+	for _, j := range k.fencedIdx {
+		if j == i {
+			return k.fenced(w.FenceKey(alpha[i]), i)
+		}
+	}
+	return false
+}
+
 func (k *knowledge) withKnown(sig string) *knowledge {
-	n := &knowledge{version: k.version + 1, known: maps.Clone(k.known), fence: k.fence}
+	n := &knowledge{version: k.version + 1, known: maps.Clone(k.known), fence: k.fence, fencedIdx: k.fencedIdx}
 	if n.known == nil {
 		n.known = map[string]bool{}
 	}
@@ -49,7 +65,11 @@ func (k *knowledge) withKnown(sig string) *knowledge {
 }
 
 func (k *knowledge) withFence(key uint64, i int) *knowledge {
-	n := &knowledge{version: k.version + 1, known: k.known, fence: make(map[uint64]map[int]bool, len(k.fence)+1)}
+	n := &knowledge{version: k.version + 1, known: k.known, fence: make(map[uint64]map[int]bool, len(k.fence)+1),
+		fencedIdx: k.fencedIdx}
+	if !slices.Contains(n.fencedIdx, i) {
+		n.fencedIdx = append(slices.Clone(k.fencedIdx), i)
+	}
 	for s, set := range k.fence {
 		n.fence[s] = set
 	}

@@ -32,9 +32,11 @@ type Divergence struct {
 	Expected []string `json:"expected"`
 	Observed string   `json:"observed"`
 	Detail   string   `json:"detail,omitempty"`
-	// Key is the model's state key (StateKeyer) before the step, 0 when
-	// the session has none. The engine fences the step's action in that
-	// state once the divergence is known; it is never reported.
+	// Key is the model's FenceKey of the step's action before the step, 0
+	// when the session has none. Once the divergence is known and the
+	// session cannot continue from it, the engine stops proposing the
+	// action wherever the walker's FenceKey of it is Key; it is never
+	// reported.
 	Key uint64 `json:"-"`
 }
 
@@ -147,6 +149,14 @@ type Target interface {
 // and to deduplicate states when it searches for a shorter sequence.
 type StateKeyer interface {
 	StateKey() uint64
+}
+
+// Fencer is implemented by walkers (and the models behind sessions) that
+// can say what decides an action's expected outcome: FenceKey must be
+// equal in two states only when the model expects the same of a in both.
+// The engine fences a known divergence by it.
+type Fencer interface {
+	FenceKey(a models.Action) uint64
 }
 
 // Celler is implemented by walkers that name the table cell an action

@@ -243,7 +243,7 @@ func (s *vdiSession) diverge(i int, a models.Action, e *vdi.Expect, clause, obse
 	return &engine.Divergence{
 		Kind: engine.KindDivergence, Clause: clause, Cell: vdi.CellName(e.State, a.Op),
 		Step: i, Action: a.String(), Expected: expected(e), Observed: observed, Detail: detail,
-		Key: s.m.StateKey(),
+		Key: s.m.FenceKey(a),
 	}
 }
 
@@ -252,7 +252,7 @@ func (s *vdiSession) fault(i int, a models.Action, e *vdi.Expect, err error) *en
 	return &engine.Divergence{
 		Kind: kind, Clause: e.Clause(), Cell: vdi.CellName(e.State, a.Op),
 		Step: i, Action: a.String(), Expected: expected(e), Observed: kind, Detail: detail,
-		Key: s.m.StateKey(),
+		Key: s.m.FenceKey(a),
 	}
 }
 

@@ -19,3 +19,8 @@ func (m *Model) StateKey() uint64 {
 // Cell names the cell action a falls in from the current state, as the
 // runner reports it: "<worlds>/<op>".
 func (m *Model) Cell(a models.Action) string { return m.W.Label() + "/" + a.Op }
+
+// FenceKey is StateKey: which IPAM expectations hold depends on the whole
+// state (the worlds, the sessions, the hold), so a known divergence is
+// fenced in that state only.
+func (m *Model) FenceKey(models.Action) uint64 { return m.StateKey() }
