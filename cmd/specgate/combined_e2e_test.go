@@ -229,4 +229,3 @@ func TestUnreproducibleFailuresAreClassified(t *testing.T) {
 		}
 	})
 }
-
