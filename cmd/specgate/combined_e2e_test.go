@@ -151,7 +151,7 @@ func TestSameSeedThroughADelayingRelay(t *testing.T) {
 	addr := startTCPShim(t, "--mutant", "combined")
 	run := func(target string, parallel string) []string {
 		out := t.TempDir()
-		r := specgate(t, 8*time.Minute, "run", "--model", "vdi", "--profile", "documented", "--seed", "9", "--checks", "1000",
+		r := specgate(t, 8*time.Minute, "run", "--model", "vdi", "--profile", "documented", "--seed", "9", "--checks", "600",
 			"--max-failures", "60", "--target", "vdi:tcp://"+target, "--parallel", parallel, "--out", out, "--progress", "none")
 		if r.code != ExitDivergence {
 			t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)

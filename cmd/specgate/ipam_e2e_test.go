@@ -56,16 +56,16 @@ func TestIPAMMutantsCaughtAndShrunk(t *testing.T) {
 				// is at the documented minimum. A mutant whose sessions never
 				// complete costs the quiescence wait on every check that
 				// starts one, so it runs fewer checks (it is met at once).
-				checks := "1000"
+				checks, quiescence := "1000", "1s"
 				if mi.Name == "never-completes" || mi.Name == "wrong-action" {
-					checks = "200"
+					checks, quiescence = "200", "300ms"
 				}
 				var out string
 				var shortest *failfile.File
 				for _, extra := range [][]string{{"--max-failures", "4"}} {
 					out = t.TempDir()
 					args := append(append([]string{"run", "--model", "ipam", "--profile", profile, "--seed", "4", "--checks", checks, "--steps", "16",
-						"--settle", "20ms", "--out", out, "--progress", "none", "--quiescence", "1s"}, extra...), tgt...)
+						"--settle", "20ms", "--out", out, "--progress", "none", "--quiescence", quiescence}, extra...), tgt...)
 					r := specgate(t, 8*time.Minute, args...)
 					if r.code != 1 {
 						t.Fatalf("exit %d, want 1\n%s\n%s", r.code, r.stdout, r.stderr)
