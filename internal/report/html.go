@@ -4,6 +4,7 @@ import (
 	"bytes"
 	_ "embed"
 	"fmt"
+	"github.com/specgate/specgate/internal/engine"
 	"html/template"
 	"math"
 	"regexp"
@@ -78,6 +79,8 @@ type htmlModel struct {
 	Ambiguities                  []htmlAmbiguity
 	Divergences                  []*htmlDivergence
 	FailAnchor                   map[string]string // clause id -> first divergence anchor
+	Fenced                       []engine.Fence
+	Faults                       []Fault
 }
 
 type htmlAmbiguity struct {
@@ -146,7 +149,8 @@ func buildHTMLView(r *Report) *htmlView {
 	for i := range r.Models {
 		m := &r.Models[i]
 		hm := &htmlModel{Name: m.Name, Title: m.Title, Profile: modelProfile(r, m), Anchor: anchor("m", m.Name),
-			Checks: m.Checks, Steps: m.Steps, Ratio: cellRatio(m), FailAnchor: map[string]string{}}
+			Checks: m.Checks, Steps: m.Steps, Ratio: cellRatio(m), FailAnchor: map[string]string{},
+			Fenced: m.Fenced, Faults: m.Faults}
 		dm := htmlDataModel{Name: m.Name, Anchor: hm.Anchor, Cells: map[string]int{}, Divergences: []htmlDataDivRef{}}
 		if m.Coverage != nil {
 			for k, c := range m.Coverage.Cells {
