@@ -322,8 +322,6 @@ func (m *Model) Observe(a models.Action, o *Obs) *Div {
 	var extra *Div // the first absorbed callback divergence
 	for k := 0; k < NumSlots; k++ {
 		for _, cb := range o.CB[k] {
-			sums[k].any = true
-			sums[k].seen = append(sums[k].seen, cb.String())
 			phase, state := m.S[k].Phase, m.S[k].CB
 			if d := m.feed(k, cb); d != nil {
 				d.Callback = true
@@ -337,6 +335,10 @@ func (m *Model) Observe(a models.Action, o *Obs) *Div {
 				}
 				return d
 			}
+			// An absorbed extra callback is not listed: whether it arrived
+			// before the step was judged is a matter of timing.
+			sums[k].any = true
+			sums[k].seen = append(sums[k].seen, cb.String())
 		}
 		s := m.S[k]
 		sums[k].sawStart, sums[k].completed, sums[k].exc, sums[k].silent = s.SawStart, s.CB == CBCompleted, s.lastExc, o.Silent[k]
