@@ -62,6 +62,7 @@ Usage:
   specgate shim-check --target T    check that a VDI shim speaks the protocol
   specgate baseline --report R      write a known-deviation baseline from a report
   specgate merge --out DIR R...     merge the reports of sharded runs
+  specgate diff OLD.json NEW.json   what changed between two runs (exit 1 when worse)
   specgate fixture NAME [flags]     run a bundled SUT (reference or mutant shims)
   specgate version                  print the version
 
@@ -104,6 +105,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		if err == nil {
 			return code
 		}
+	case "diff":
+		var code int
+		code, err = cmdDiff(args[1:], stdout, stderr)
+		if err == nil {
+			return code
+		}
 	case "baseline":
 		err = cmdBaseline(args[1:], stdout, stderr)
 	case "models":
@@ -117,7 +124,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stdout, topHelp)
 		return ExitConformant
 	default:
-		err = usagef("unknown command %q (want run, replay, models, shim-check, baseline, merge, fixture or version)", args[0])
+		err = usagef("unknown command %q (want run, replay, models, shim-check, baseline, merge, diff, fixture or version)", args[0])
 	}
 	if err == nil {
 		return ExitConformant
