@@ -9,7 +9,8 @@ import (
 
 // CollectTB is a non-panicking rapid.TB that records what rapid reports, so
 // rapid.Check can run from a plain binary, inside Ginkgo or in a benchmark
-// (research/golibs.md §1.6, §1.8). The zero value is ready to use.
+// (rapid.Check takes any rapid.TB; its own failure output goes through
+// Fatalf and Logf). The zero value is ready to use.
 type CollectTB struct {
 	// TestName is what Name returns.
 	TestName string

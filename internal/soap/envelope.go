@@ -8,7 +8,7 @@ import (
 	"strings"
 )
 
-// Namespaces (research/ipam.md §2).
+// Namespaces (MS-IPAMM2 §2.2.1).
 const (
 	NSSoap12 = "http://www.w3.org/2003/05/soap-envelope"
 	NSSoap11 = "http://schemas.xmlsoap.org/soap/envelope/"

@@ -8,8 +8,8 @@ import (
 	"strings"
 )
 
-// Action URIs (MS-IPAMM2 §3.3, §3.11, §3.13, §3.15, §3.17 and Appendix A;
-// research/ipam.md §3, §5.3).
+// Action URIs (MS-IPAMM2 §3.3, §3.11, §3.13, §3.15, §3.17 and the WSDL of
+// Appendix A).
 const (
 	actionBase = "http://Microsoft.Windows.Ipam/"
 
@@ -109,7 +109,9 @@ type ActionInfo struct {
 	Callback *CallbackInfo
 }
 
-// CallbackInfo classifies a callback Action (research/ipam.md §3.5, E16).
+// CallbackInfo classifies a callback Action. MS-IPAMM2 gives the callback
+// Actions two prefixes (the port-type sections and the WSDL disagree:
+// ambiguity IPAM-E16).
 type CallbackInfo struct {
 	Family string // FamilyProvision or FamilySchema
 	Kind   string // KindStart, KindCheckpoint or KindComplete

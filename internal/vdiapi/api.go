@@ -14,7 +14,7 @@ import "context"
 // ProtocolVersion is the shim protocol version spoken by specgate.
 const ProtocolVersion = "specgate-vdi-shim/1"
 
-// Config is the VDConfig structure (research/vdi.md §3.2).
+// Config is the VDConfig structure of vdi.h (eleven DWORD fields).
 type Config struct {
 	DeviceCount           uint32 `json:"deviceCount"`
 	Features              uint32 `json:"features"`

@@ -75,7 +75,8 @@ func side(name, src, text string) models.AmbiguitySide {
 	return models.AmbiguitySide{Name: name, Source: src, Text: text}
 }
 
-// Ambiguities lists the errata (research/ipam.md §7) the profiles resolve.
+// Ambiguities lists the points where MS-IPAMM2 contradicts itself (its
+// errata, IPAM-E*), with the clauses on both sides; the profiles resolve them.
 var Ambiguities = []models.Ambiguity{
 	{ID: "IPAM-E1", Summary: "Start notification of a schema conversion",
 		Sides: []models.AmbiguitySide{

@@ -10,7 +10,8 @@ import (
 // VD_ERROR(code) = MAKE_HRESULT(SEVERITY_ERROR, 0x77, code).
 type HR uint32
 
-// Status codes from vdierror.h (research/vdi.md §3.1).
+// Status codes from vdierror.h (SQL Server samples, samples/features/sqlvdi
+// and sqlvdi-linux; the same values appear in Bareos's copy).
 const (
 	NOERROR           HR = 0x00000000
 	VD_E_NOTOPEN      HR = 0x80770002
@@ -74,7 +75,7 @@ func ParseHR(s string) (HR, error) {
 	return 0, fmt.Errorf("bad HRESULT %q: want 0x-prefixed hex such as \"0x8077000C\"", s)
 }
 
-// Command codes (enum VDCommands, research/vdi.md §3.4) used by the model.
+// Command codes (enum VDCommands of vdi.h) used by the model.
 const (
 	VDC_Read  = 1
 	VDC_Write = 2

@@ -79,7 +79,8 @@ func choice(strict, documented string) map[string]string {
 }
 
 // Ambiguities lists every point where the seed table and the function
-// reference pages disagree (research/vdi.md §1.4), with the side each
+// reference pages (GetConfiguration, GetCommand, OpenDevice, Close, the
+// Normal Termination page) disagree, with the side each
 // profile takes.
 var Ambiguities = []models.Ambiguity{
 	{ID: "VDI-A1", Summary: "GetConfiguration before the server has configured the set",

@@ -21,7 +21,8 @@ const BogusDevice = MaxDevices
 
 // MaxPending bounds the commands a device holds (queued plus outstanding).
 // SendCommand beyond it would meet VD_E_QUEUE_FULL, whose value no header
-// defines (research/vdi.md §0.4), so the model does not exercise it.
+// defines (neither the Windows nor the Linux vdierror.h of the SQL Server
+// samples has it), so the model does not exercise it.
 const MaxPending = 4
 
 // Operation names used in models.Action.Op.
@@ -147,7 +148,8 @@ func (e *Expect) Clause() string {
 }
 
 // Clause ids outside the seed table: the function reference pages and the
-// server-side pages (research/vdi.md §1.2-§1.4, §4).
+// server-side pages (IServerVirtualDeviceSet2 and IServerVirtualDevice
+// reference pages, the Normal and Abnormal Termination pages).
 const (
 	ClauseGetConfigTimeout   = "vdi/ref/GetConfiguration/VD_E_TIMEOUT"
 	ClauseGetCommandTimeout  = "vdi/ref/GetCommand/VD_E_TIMEOUT"

@@ -1,8 +1,8 @@
 package vdi
 
 // SeedTable reproduces the Client Transitions table of the seed document
-// (../shared/seeds/002_….txt; SQL Server VDI specification page
-// vdi2005_7tyr.htm) cell by cell, with the arrow glyphs normalised to "->".
+// (SQL Server VDI specification page vdi2005_7tyr.htm, "Client
+// Transitions") cell by cell, with the arrow glyphs normalised to "->".
 // Rows are functions, columns are states, both in table order. The model's
 // strict profile is tested against this data cell by cell.
 var SeedTable = [numFns][numStates]string{

@@ -10,7 +10,7 @@ import (
 	"github.com/specgate/specgate/internal/soap"
 )
 
-// The Mono 6.8 NetTcpBinding captures of research/nettcp-mono.md §4,
+// Captures of a Mono 6.8 NetTcpBinding client and server (SecurityMode.None),
 // rebuilt from the annotated dump of the Initialize request (every string
 // is spelled out there) and the descriptions of the other messages. The
 // rebuilt payloads have exactly the sizes of the capture table (320, 254,

@@ -27,6 +27,6 @@
 //   - WriteSizedEnvelope / ReadEnvelope / WriteEnd / WriteFault: the
 //     message phase. A clean end of stream at a record boundary is
 //     accepted in place of an End record (Mono's WCF server never sends
-//     one; research/nettcp-mono.md §6).
+//     one: it closes the socket on receiving End).
 //   - FaultError: a received Fault record, naming the fault.
 package nmf

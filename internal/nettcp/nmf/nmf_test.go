@@ -23,13 +23,14 @@ func unhex(t testing.TB, s string) []byte {
 }
 
 // The 39-byte preamble captured from Mono's NetTcpBinding client
-// (research/nettcp-mono.md §4).
+// (Mono 6.8, binary encoding, SecurityMode.None).
 const monoPreambleBinary = `
 00 01 00 01 02 02 1d 6e 65 74 2e 74 63 70 3a 2f
 2f 31 32 37 2e 30 2e 30 2e 31 3a 38 38 30 39 2f
 69 70 61 6d 03 08 0c`
 
-// The text-encoding preamble (research/nettcp-mono.md §5).
+// The text-encoding preamble captured from Mono 6.8 (CustomBinding with
+// TextMessageEncoding and TcpTransport).
 const monoPreambleText = `
 00 01 00 01 02 02 1d 6e 65 74 2e 74 63 70 3a 2f
 2f 31 32 37 2e 30 2e 30 2e 31 3a 38 38 31 31 2f
@@ -37,7 +38,7 @@ const monoPreambleText = `
 
 func TestMB32SpecTable(t *testing.T) {
 	// [MC-NMF] §2.2.2: the boundaries of each encoded length, plus the
-	// sizes seen in the Mono captures (research/nettcp-mono.md §4, §5).
+	// sizes seen in the Mono 6.8 captures.
 	cases := []struct {
 		v    int
 		want string
@@ -357,7 +358,8 @@ func TestReadPreambleErrors(t *testing.T) {
 		{"00 01 00 01 02" + via, "", io.ErrUnexpectedEOF},
 		{"00 01 00 01 02 02 03 61", "", io.ErrUnexpectedEOF},
 		{"0e", FaultInvalidRecordSequence, ErrMalformed},
-		// The upgrade probe sent to Mono (research/nettcp-mono.md §7).
+		// The upgrade probe a SecurityMode.Transport client sends (Upgrade
+		// Request for application/negotiate).
 		{"00 01 00 01 02" + via + "03 08 09 15" + hex.EncodeToString([]byte(UpgradeNegotiate)), FaultUpgradeInvalid, ErrUpgradeRequested},
 		{"00 01 00 01 03" + via + "03 08 09 01 61", FaultInvalidRecordSequence, ErrUnexpectedRecord},
 	}
