@@ -109,7 +109,7 @@ func MarshalDiffJSON(d *Diff) ([]byte, error) {
 }
 
 var diffHTMLTemplate = template.Must(template.New("diff").Funcs(template.FuncMap{
-	"pct": func(f float64) string { return fmt.Sprintf("%.1f%%", 100*f) },
+	"pct":    func(f float64) string { return fmt.Sprintf("%.1f%%", 100*f) },
 	"fields": fieldsLine,
 }).Parse(`<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>specgate diff</title>
