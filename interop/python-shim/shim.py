@@ -6,7 +6,6 @@ Standard library only, Python 3.8+.
 """
 import json
 import os
-import socketserver
 import sys
 import threading
 
@@ -311,6 +310,7 @@ def main(argv):
         del argv[1:3]
     shim = Shim()
     if len(argv) == 3 and argv[1] == "--listen":
+        import socketserver   # imported only here: keeps stdio start-up short
         class Handler(socketserver.StreamRequestHandler):
             def handle(self):
                 serve(shim, self.rfile, self.wfile)
