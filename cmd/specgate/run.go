@@ -57,6 +57,7 @@ type runFlags struct {
 	// reports, baselines and CI gating
 	out, jsonOut, junitOut, htmlOut string
 	baseline, corpus, shard         string
+	baselineOptional                bool
 	minCoverage                     float64
 	budget                          time.Duration
 	progress                        string
@@ -97,7 +98,8 @@ func parseRunFlags(args []string, stderr io.Writer) (*runFlags, error) {
 	fs.StringVar(&rf.junitOut, "junit", "", "JUnit XML report path (default OUT/report.xml)")
 	fs.StringVar(&rf.htmlOut, "html", "", "self-contained HTML report path (default OUT/report.html)")
 	fs.StringVar(&rf.baseline, "baseline", "", "known-deviation baseline file: listed divergences do not fail the run, listed ones that are gone do (exit 4)")
-	fs.StringVar(&rf.corpus, "corpus", "", "directory of failure files replayed before fuzzing (regression corpus)")
+	fs.BoolVar(&rf.baselineOptional, "baseline-optional", false, "with --baseline: a baseline file that does not exist yet is an empty baseline (a first night); one that exists must be valid")
+	fs.StringVar(&rf.corpus, "corpus", "", "directory of failure files replayed before fuzzing (regression corpus; a directory that does not exist yet is empty; grow it with specgate corpus add)")
 	fs.Float64Var(&rf.minCoverage, "min-coverage", 0, "fail (exit 5) when a model's cell coverage is below this fraction, e.g. 0.8")
 	fs.DurationVar(&rf.budget, "budget", 0, "stop fuzzing after this long (e.g. 10m) and still write complete reports")
 	fs.StringVar(&rf.shard, "shard", "", "run shard i of n (\"i/n\", 0 <= i < n) of the checks; combine with specgate merge")
@@ -206,8 +208,11 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 		return 0, err
 	}
 	var baseline *report.BaselineFile
+	if rf.baselineOptional && rf.baseline == "" {
+		return 0, usagef("run: --baseline-optional needs --baseline FILE")
+	}
 	if rf.baseline != "" {
-		if baseline, err = report.ReadBaseline(rf.baseline); err != nil {
+		if baseline, err = loadBaseline(rf.baseline, rf.baselineOptional); err != nil {
 			return 0, usagef("run: %v", err)
 		}
 	}
@@ -226,6 +231,12 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 	defer cancelBudget()
 	log := newLogger(stderr, rf.verbose)
 	failDir := filepath.Join(rf.out, "failures")
+	// Failure files of earlier runs into the same --out are removed (only
+	// the ones specgate listed in its manifest), so nothing is counted twice.
+	manifest, _, err := failfile.OpenManifest(failDir)
+	if err != nil {
+		return 0, usagef("run: --out %s: %v", rf.out, err)
+	}
 	first, count := rf.shardRange()
 	rep := &report.Report{Schema: report.Schema, SchemaVersion: report.SchemaVersion, Run: report.Run{
 		Version: version.Version, Target: spec.Raw, Profile: rf.profile, Seed: rf.seed, Checks: count,
@@ -233,6 +244,9 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 	}}
 	fmt.Fprintf(stdout, "specgate %s  seed %d  target %s  profile %s  checks %d (from %d)\n",
 		version.Version, rf.seed, spec.Raw, rf.profile, count, first)
+	if rf.baseline != "" && baseline == nil {
+		fmt.Fprintf(stdout, "baseline %s does not exist yet: no known deviations (--baseline-optional)\n", rf.baseline)
+	}
 
 	for _, mb := range selected {
 		if ctx.Err() != nil {
@@ -266,6 +280,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 		}
 		// The regression corpus first: every saved failure of this model.
 		replayed := 0
+		corpusSeen := map[string]bool{}
 		for _, cf := range corpus {
 			if cf.Model != mb.name {
 				continue
@@ -279,7 +294,9 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 				bound.close()
 				return 0, &unreachableError{fmt.Errorf("corpus replay: %w", err)}
 			}
-			if d != nil {
+			if d != nil && !corpusSeen[report.SignatureOf(mb.name, *d)] {
+				// One divergence per signature, however many corpus files show it.
+				corpusSeen[report.SignatureOf(mb.name, *d)] = true
 				addFailure(engine.Failure{Model: mb.name, Profile: rf.profile, Seed: cf.Seed, Check: cf.Check,
 					Sequence: cf.Sequence, Original: len(cf.Sequence), Divergence: *d, Transcript: transcript},
 					cf.Path, replayCommand(cf.Path, spec.Raw))
@@ -299,6 +316,9 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 				redactFailure(rf.redactor, &f)
 				ff := failfile.FromFailure(f, spec.Raw, version.Version)
 				path, werr := ff.Write(failDir, func(path string) string { return replayCommand(path, spec.Raw) })
+				if werr == nil {
+					werr = manifest.Add(path)
+				}
 				if werr != nil {
 					fmt.Fprintf(stderr, "specgate: %v\n", werr)
 				}
@@ -390,27 +410,6 @@ func writeReports(rep *report.Report, rf *runFlags) error {
 		errs = append(errs, report.WriteHTML(rf.htmlOut, rep))
 	}
 	return errors.Join(errs...)
-}
-
-// readCorpus loads every failure file of a regression corpus directory.
-func readCorpus(dir string) ([]*failfile.File, error) {
-	paths, err := filepath.Glob(filepath.Join(dir, "*.json"))
-	if err != nil {
-		return nil, err
-	}
-	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-		return nil, fmt.Errorf("--corpus %s is not a directory", dir)
-	}
-	var out []*failfile.File
-	for _, p := range paths {
-		f, err := failfile.Read(p, validAction)
-		if err != nil {
-			return nil, fmt.Errorf("corpus: %w", err)
-		}
-		f.Path = p
-		out = append(out, f)
-	}
-	return out, nil
 }
 
 // exitFor maps a divergence kind to its exit code: crashes, hangs and an
