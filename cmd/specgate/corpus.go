@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/specgate/specgate/internal/atomicfile"
+	"github.com/specgate/specgate/internal/engine"
 	"github.com/specgate/specgate/internal/failfile"
 	"github.com/specgate/specgate/internal/report"
 )
@@ -21,7 +22,7 @@ const corpusHelp = `Usage: specgate corpus add --corpus DIR PATH...
 Grows a regression corpus (the directory "specgate run --corpus DIR"
 replays before fuzzing) with failure files. Each PATH is a failure file or
 a directory of them (its *.json, e.g. specgate-out/failures). A failure
-whose signature (model, kind, clause, expected set, observed) is already in
+whose signature (model, kind, clause, cell, observed) is already in
 the corpus, or earlier in the same command, is not added again, so a known
 deviation is never counted twice. DIR is created when missing; files are
 written atomically. Prints how many were added and how many were already
@@ -128,9 +129,13 @@ func corpusAdd(dir string, paths []string) (added []string, skipped int, err err
 	return added, skipped, nil
 }
 
-// corpusSignature is the identity of a corpus entry: the failure's
-// signature (report.SignatureOf).
-func corpusSignature(f *failfile.File) string { return report.SignatureOf(f.Model, f.Divergence) }
+// corpusSignature is the identity of a corpus entry: its model and the
+// failure's signature (kind, clause, cell and observed outcome; one per
+// kind for a transport fault), the signature the engine reports each
+// failure once by.
+func corpusSignature(f *failfile.File) string { return divergenceSignature(f.Model, f.Divergence) }
+
+func divergenceSignature(model string, d engine.Divergence) string { return model + "|" + d.Signature() }
 
 // freeName returns name, or name with a numeric suffix when the corpus
 // already holds a file of that name (with another signature).

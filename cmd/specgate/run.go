@@ -294,9 +294,9 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 				bound.close()
 				return 0, &unreachableError{fmt.Errorf("corpus replay: %w", err)}
 			}
-			if d != nil && !corpusSeen[report.SignatureOf(mb.name, *d)] {
+			if d != nil && !corpusSeen[divergenceSignature(mb.name, *d)] {
 				// One divergence per signature, however many corpus files show it.
-				corpusSeen[report.SignatureOf(mb.name, *d)] = true
+				corpusSeen[divergenceSignature(mb.name, *d)] = true
 				addFailure(engine.Failure{Model: mb.name, Profile: rf.profile, Seed: cf.Seed, Check: cf.Check,
 					Sequence: cf.Sequence, Original: len(cf.Sequence), Divergence: *d, Transcript: transcript},
 					cf.Path, replayCommand(cf.Path, spec.Raw))
