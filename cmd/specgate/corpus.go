@@ -135,7 +135,9 @@ func corpusAdd(dir string, paths []string) (added []string, skipped int, err err
 // failure once by.
 func corpusSignature(f *failfile.File) string { return divergenceSignature(f.Model, f.Divergence) }
 
-func divergenceSignature(model string, d engine.Divergence) string { return model + "|" + d.Signature() }
+func divergenceSignature(model string, d engine.Divergence) string {
+	return model + "|" + d.Signature()
+}
 
 // freeName returns name, or name with a numeric suffix when the corpus
 // already holds a file of that name (with another signature).
