@@ -197,3 +197,16 @@ func loadBaseline(path string, optional bool) (*report.BaselineFile, error) {
 	}
 	return report.ReadBaseline(path)
 }
+
+// orReplayed extends the engine's view of the baseline with the
+// signatures the corpus replay already reported in this run: the engine
+// goes on past them as past known ones, and they do not count toward
+// --max-failures a second time.
+func orReplayed(listed func(*engine.Divergence) bool, model string, replayed map[string]bool) func(*engine.Divergence) bool {
+	if len(replayed) == 0 {
+		return listed
+	}
+	return func(d *engine.Divergence) bool {
+		return replayed[divergenceSignature(model, *d)] || (listed != nil && listed(d))
+	}
+}

@@ -310,8 +310,11 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 			Model: mb.name, Profile: rf.profile, Seed: rf.seed, Checks: count, FirstCheck: first, Steps: rf.steps,
 			ShrinkTime: rf.shrinkTime, ShrinkReplays: rf.shrinkReplays, Verify: rf.verify,
 			MaxFailures: rf.maxFailures, Logger: log, Parallel: rf.parallel,
-			FailFast: rf.failFast, OnCheck: prog.check, Baselined: baselined(baseline, mb.name),
+			FailFast: rf.failFast, OnCheck: prog.check, Baselined: orReplayed(baselined(baseline, mb.name), mb.name, corpusSeen),
 			OnFailure: func(f engine.Failure) {
+				if corpusSeen[divergenceSignature(mb.name, f.Divergence)] {
+					return // reported once already, from the corpus file that shows it
+				}
 				prog.failure()
 				redactFailure(rf.redactor, &f)
 				ff := failfile.FromFailure(f, spec.Raw, version.Version)
