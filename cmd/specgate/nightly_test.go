@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"go.yaml.in/yaml/v3"
+
 	"github.com/specgate/specgate/internal/failfile"
 )
 
@@ -141,5 +143,72 @@ func TestFixtureIPAMServerNetTCP(t *testing.T) {
 		"--control", control, "--checks", "60", "--steps", "12", "--seed", "6", "--out", t.TempDir(), "--progress", "none")
 	if r.code != 0 || !strings.Contains(r.stdout, "ipam: 60 checks") {
 		t.Fatalf("run over net.tcp: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+}
+
+// TestGitHubNightlyWorkflowRuns runs the shell steps of
+// docs/ci/github-nightly.yml as written (the shard step once per matrix
+// entry, the merge step on the shards laid out as download-artifact lays
+// them out) against ./vendor-shim with a planted mutant, on a first night
+// (no baseline, no corpus) and a second one with the same mutant: exit 1
+// and a new corpus, then exit 1 again (no baseline was committed) with no
+// growth.
+func TestGitHubNightlyWorkflowRuns(t *testing.T) {
+	data, err := os.ReadFile("../../docs/ci/github-nightly.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wf struct {
+		Env  map[string]string
+		Jobs map[string]struct {
+			Strategy struct{ Matrix struct{ Shard []int } }
+			Steps    []struct{ Name, Run string }
+		}
+	}
+	if err := yaml.Unmarshal(data, &wf); err != nil {
+		t.Fatal(err)
+	}
+	step := func(job, name string) string {
+		for _, s := range wf.Jobs[job].Steps {
+			if s.Name == name {
+				return substitute(t, s.Run, []substitution{buildSub})
+			}
+		}
+		t.Fatalf("job %s has no step %q", job, name)
+		return ""
+	}
+	shardStep, mergeStep := step("shard", "Run shard"), step("merge", "Merge, gate and grow the corpus")
+	dir := readmeWorkdir(t)
+	writeScript(t, dir, "vendor-shim", "exec '"+specgateBin+"' fixture vdi-shim --mutant wrong-code\n")
+	env := "SEED=" + wf.Env["SEED"] + " CHECKS=400 SHARDS=" + wf.Env["SHARDS"] + "; export SEED CHECKS SHARDS\n"
+	corpusFiles := func() int {
+		files, _ := filepath.Glob(filepath.Join(dir, "ci", "corpus", "*.json"))
+		return len(files)
+	}
+	night := func(n int) int {
+		os.RemoveAll(filepath.Join(dir, "out"))
+		os.RemoveAll(filepath.Join(dir, "shards"))
+		for _, i := range wf.Jobs["shard"].Strategy.Matrix.Shard {
+			script := strings.ReplaceAll(shardStep, "${{ matrix.shard }}", itoa(i))
+			if r := sh(t, dir, env+script, 5*time.Minute, "-e"); r.code != 0 {
+				t.Fatalf("night %d shard %d: exit %d\n%s", n, i, r.code, r.output)
+			}
+			os.MkdirAll(filepath.Join(dir, "shards"), 0o755)
+			if err := os.Rename(filepath.Join(dir, "out", "shard-"+itoa(i)), filepath.Join(dir, "shards", "shard-"+itoa(i))); err != nil {
+				t.Fatal(err)
+			}
+		}
+		r := sh(t, dir, env+mergeStep, 5*time.Minute, "-e")
+		if r.code != 1 {
+			t.Fatalf("night %d merge: exit %d, want 1\n%s", n, r.code, r.output)
+		}
+		return corpusFiles()
+	}
+	n1 := night(1)
+	if n1 == 0 {
+		t.Fatal("night 1: the corpus did not grow")
+	}
+	if n2 := night(2); n2 != n1 {
+		t.Fatalf("night 2: corpus has %d files, want %d", n2, n1)
 	}
 }
