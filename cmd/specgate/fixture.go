@@ -26,7 +26,8 @@ Fixtures:
   vdi-shim    the reference VDI implementation (or mutants) as a JSON-RPC shim,
               on stdin/stdout, or on TCP with --listen
   ipam-server the reference IPAM management server (or mutants) over HTTP, with its
-              control endpoint: SOAP on /ipam, control on /control
+              control endpoint: SOAP on /ipam, control on /control; over net.tcp
+              with --nettcp ADDR (control then on HTTP at --listen)
   chaos-vdi   a VDI shim that misbehaves on command (--mode NAME[:METHOD][@N|%N][+DELAY]; --mode list)
   chaos-soap  an IPAM server that misbehaves on command (same --mode syntax)
   echo        echoes every stdin line (the raw-pipe baseline of the benchmarks)
