@@ -284,3 +284,20 @@ func TestREADMENightlyGate(t *testing.T) {
 	}
 	checkReplays(t, dir, out)
 }
+
+// TestREADMENightlyGateUnreachable: with a vendor shim that does not start
+// on a first night, the nightly block, under sh -e too, exits with
+// specgate's 3 (not the corpus step's status) and the corpus stays empty.
+func TestREADMENightlyGateUnreachable(t *testing.T) {
+	dir := readmeWorkdir(t)
+	gate := substitute(t, readmeBlocks(t, "A nightly gate in five lines")[0], []substitution{buildSub, {"--checks 200000", "--checks 50"}})
+	writeScript(t, dir, "vendor-shim", "echo 'vendor-shim: licence expired' >&2; exit 1\n")
+	for _, opts := range [][]string{nil, {"-e"}} {
+		if r := sh(t, dir, gate, 5*time.Minute, opts...); r.code != 3 {
+			t.Fatalf("sh %v: exit %d, want 3\n%s", opts, r.code, r.output)
+		}
+	}
+	if files, _ := filepath.Glob(filepath.Join(dir, "ci", "corpus", "*.json")); len(files) != 0 {
+		t.Fatalf("corpus grew from an unreachable SUT: %v", files)
+	}
+}

@@ -232,10 +232,20 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 	log := newLogger(stderr, rf.verbose)
 	failDir := filepath.Join(rf.out, "failures")
 	// Failure files of earlier runs into the same --out are removed (only
-	// the ones specgate listed in its manifest), so nothing is counted twice.
-	manifest, _, err := failfile.OpenManifest(failDir)
-	if err != nil {
-		return 0, usagef("run: --out %s: %v", rf.out, err)
+	// the ones specgate listed in its manifest), so nothing is counted
+	// twice: once the first target is bound (a usage error writes nothing)
+	// or it is unreachable (the run has a verdict, exit 3).
+	var manifest *failfile.Manifest
+	openManifest := func() error {
+		if manifest != nil {
+			return nil
+		}
+		m, _, err := failfile.OpenManifest(failDir)
+		if err != nil {
+			return usagef("run: --out %s: %v", rf.out, err)
+		}
+		manifest = m
+		return nil
 	}
 	first, count := rf.shardRange()
 	rep := &report.Report{Schema: report.Schema, SchemaVersion: report.SchemaVersion, Run: report.Run{
@@ -254,7 +264,17 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 			break
 		}
 		bound, err := mb.open(ctx, spec, rf)
+		var ur *unreachableError
+		if err != nil && errors.As(err, &ur) {
+			if merr := openManifest(); merr != nil {
+				return 0, merr
+			}
+		}
 		if err != nil {
+			return 0, err
+		}
+		if err := openManifest(); err != nil {
+			bound.close()
 			return 0, err
 		}
 		model := mb.model
