@@ -185,6 +185,15 @@ func readCorpus(dir string) ([]*failfile.File, error) {
 	return out, nil
 }
 
+// addGateFlags adds the nightly-gate flags of specgate run and says in
+// --corpus's help that a missing corpus directory is an empty corpus.
+func addGateFlags(fs *flag.FlagSet, rf *runFlags) {
+	fs.BoolVar(&rf.baselineOptional, "baseline-optional", false, "with --baseline: a baseline file that does not exist yet is an empty baseline (a first night); one that exists must be valid")
+	if f := fs.Lookup("corpus"); f != nil {
+		f.Usage += "; a directory that does not exist yet is an empty corpus; grow it with specgate corpus add"
+	}
+}
+
 // loadBaseline reads the --baseline file. With optional set, a file that
 // does not exist is an empty baseline (nil, nil): the first night, before
 // any baseline was written. Every other problem, and a missing file
