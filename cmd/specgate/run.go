@@ -339,11 +339,13 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 				redactFailure(rf.redactor, &f)
 				ff := failfile.FromFailure(f, spec.Raw, version.Version)
 				path, werr := ff.Write(failDir, func(path string) string { return replayCommand(path, spec.Raw) })
-				if werr == nil {
-					werr = manifest.Add(path)
-				}
 				if werr != nil {
 					fmt.Fprintf(stderr, "specgate: %v\n", werr)
+				}
+				if werr == nil {
+					if merr := manifest.Add(path); merr != nil {
+						fmt.Fprintf(stderr, "specgate: %v\n", merr)
+					}
 				}
 				addFailure(f, path, ff.Replay)
 			},
