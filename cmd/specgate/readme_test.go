@@ -138,8 +138,8 @@ func writeScript(t *testing.T, dir, name, body string) {
 	}
 }
 
-// replayLines returns the replay commands a run printed ("Replay: CMD").
-func replayLines(out string) []string {
+// printedReplays returns the replay commands a run printed ("Replay: CMD").
+func printedReplays(out string) []string {
 	var cmds []string
 	for _, line := range strings.Split(out, "\n") {
 		if c, ok := strings.CutPrefix(strings.TrimSpace(line), "Replay:"); ok {
@@ -154,7 +154,7 @@ func replayLines(out string) []string {
 // reproduces its failure (exit 1).
 func checkReplays(t *testing.T, dir, out string) {
 	t.Helper()
-	cmds := replayLines(out)
+	cmds := printedReplays(out)
 	if len(cmds) == 0 {
 		t.Fatalf("the run printed no replay command:\n%s", out)
 	}
