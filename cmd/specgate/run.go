@@ -222,6 +222,9 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 			return 0, usagef("run: %v", err)
 		}
 	}
+	if rf.baseline != "" && baseline == nil {
+		fmt.Fprintf(stdout, "baseline %s does not exist yet: no known deviations (--baseline-optional)\n", rf.baseline)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	fuzzCtx, cancelBudget := ctx, context.CancelFunc(func() {})
@@ -254,9 +257,6 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 	}}
 	fmt.Fprintf(stdout, "specgate %s  seed %d  target %s  profile %s  checks %d (from %d)\n",
 		version.Version, rf.seed, spec.Raw, rf.profile, count, first)
-	if rf.baseline != "" && baseline == nil {
-		fmt.Fprintf(stdout, "baseline %s does not exist yet: no known deviations (--baseline-optional)\n", rf.baseline)
-	}
 
 	for _, mb := range selected {
 		if ctx.Err() != nil {
