@@ -4,7 +4,7 @@ BIN      ?= bin
 PKGS     := ./...
 FUZZTIME ?= 30s
 
-.PHONY: all build test test-short bench bench-detect nightly fuzz suites suites-parallel vet fmt clean
+.PHONY: all build deps check-deps test test-short bench bench-detect nightly fuzz suites suites-parallel vet fmt clean
 
 all: build
 
@@ -14,9 +14,24 @@ build:
 vet:
 	$(GO) vet $(PKGS)
 
+# What the interop and browser tests need and `make test` never installs:
+# Mono (apt-get mono-complete), node-soap (npm ci in interop/node) and
+# Chromium (apt-get chromium). Needs root or sudo and the package mirrors.
+# Every script is idempotent. .ci/run runs this before `make test`.
+deps:
+	bash scripts/install-mono.sh
+	bash scripts/install-interop-node.sh
+	bash scripts/install-browser.sh
+
+# Says which of those are missing (their tests are skipped, or fail under
+# CI=true); installs nothing.
+check-deps:
+	@bash scripts/check-deps.sh
+
 # The whole test suite: unit tests, properties, fuzz seed corpora, Ginkgo
-# suites, mutants and end-to-end CLI tests. Used by .ci/run.
-test: vet
+# suites, mutants and end-to-end CLI tests. Installs nothing (see deps).
+# Used by .ci/run.
+test: vet check-deps
 	$(GO) test -count=1 -timeout 20m $(PKGS)
 	$(GO) test -count=1 -race -timeout 15m $(RACEPKGS)
 
@@ -39,9 +54,17 @@ bench-detect:
 suites:
 	$(GO) test -c -o $(BIN)/specgate-conformance ./suites/conformance
 
-# The suites in parallel Ginkgo processes, with merged reports.
+# The suites in parallel Ginkgo processes, with merged reports. TARGET,
+# CONTROL and PROFILE are passed to the suites as -target, -control and
+# -profile (unset: the suites' defaults, the embedded references), e.g.
+#   make suites-parallel TARGET=soap:http://host:8080/ipam CONTROL=http://host:8080/control
+TARGET  ?=
+CONTROL ?=
+PROFILE ?=
+sq = '$(subst ','\'',$(1))'
+SUITE_FLAGS = $(if $(TARGET),-target=$(call sq,$(TARGET))) $(if $(CONTROL),-control=$(call sq,$(CONTROL))) $(if $(PROFILE),-profile=$(call sq,$(PROFILE)))
 suites-parallel:
-	$(GO) run github.com/onsi/ginkgo/v2/ginkgo -p --junit-report=junit.xml --json-report=report.json --output-dir=reports/ginkgo ./suites/conformance
+	$(GO) run github.com/onsi/ginkgo/v2/ginkgo -p --junit-report=junit.xml --json-report=report.json --output-dir=reports/ginkgo ./suites/conformance $(if $(strip $(SUITE_FLAGS)),-- $(SUITE_FLAGS))
 
 # Bounded native fuzzing of every fuzz target (seed corpora run in `make test`).
 fuzz:

@@ -26,7 +26,8 @@ Fixtures:
   vdi-shim    the reference VDI implementation (or mutants) as a JSON-RPC shim,
               on stdin/stdout, or on TCP with --listen
   ipam-server the reference IPAM management server (or mutants) over HTTP, with its
-              control endpoint: SOAP on /ipam, control on /control
+              control endpoint: SOAP on /ipam, control on /control; over net.tcp
+              with --nettcp ADDR (control then on HTTP at --listen)
   chaos-vdi   a VDI shim that misbehaves on command (--mode NAME[:METHOD][@N|%N][+DELAY]; --mode list)
   chaos-soap  an IPAM server that misbehaves on command (same --mode syntax)
   echo        echoes every stdin line (the raw-pipe baseline of the benchmarks)
@@ -107,8 +108,9 @@ func fixtureIPAMServer(ctx context.Context, args []string, stdout, stderr io.Wri
 	mutant := fs.String("mutant", "", "plant these mutants, comma-separated (\"combined\": "+ipamref.Combined+"; \"list\" prints them)")
 	listen := fs.String("listen", "127.0.0.1:0", "address to listen on")
 	checkpoints := fs.Int("checkpoints", 1, "checkpoints per operation")
+	nettcp := fs.String("nettcp", "", "serve SOAP over net.tcp (MC-NMF duplex, binary 0x08 or text 0x03) on this address instead of HTTP; --listen is then the control endpoint's address")
 	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), "Usage: specgate fixture ipam-server [--profile P] [--mutant NAME[,NAME...]] [--listen ADDR]\n\nPrints \"listening on ADDR\" when ready; SOAP on http://ADDR/ipam, control on http://ADDR/control.\n\nFlags:\n")
+		fmt.Fprint(fs.Output(), "Usage: specgate fixture ipam-server [--profile P] [--mutant NAME[,NAME...]] [--listen ADDR] [--nettcp ADDR]\n\nPrints \"listening on ADDR\" when ready; SOAP on http://ADDR/ipam, control on http://ADDR/control.\nWith --nettcp it prints \"listening on net.tcp://ADDR/ipam control http://ADDR/control\".\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	if err := parseFlags(fs, args); err != nil {
@@ -128,6 +130,9 @@ func fixtureIPAMServer(ctx context.Context, args []string, stdout, stderr io.Wri
 	opts := ipamref.Options{Profile: *profile, Mutant: *mutant, Checkpoints: *checkpoints}
 	if err := opts.Validate(); err != nil {
 		return usagef("fixture ipam-server: %v", err)
+	}
+	if *nettcp != "" {
+		return fixtureIPAMNetTCP(ctx, *nettcp, *listen, opts, stdout)
 	}
 	srv := ipamref.New(opts)
 	defer srv.Close()

@@ -63,6 +63,7 @@ Usage:
   specgate baseline --report R      write a known-deviation baseline from a report
   specgate merge --out DIR R...     merge the reports of sharded runs
   specgate diff OLD.json NEW.json   what changed between two runs (exit 1 when worse)
+  specgate corpus add --corpus DIR F...  grow a regression corpus, one file per signature
   specgate fixture NAME [flags]     run a bundled SUT (reference or mutant shims)
   specgate version                  print the version
 
@@ -115,6 +116,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = cmdBaseline(args[1:], stdout, stderr)
 	case "models":
 		err = cmdModels(args[1:], stdout)
+	case "corpus":
+		err = cmdCorpus(args[1:], stdout, stderr)
 	case "fixture":
 		err = cmdFixture(args[1:], stdout, stderr)
 	case "version", "--version":
@@ -124,7 +127,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stdout, topHelp)
 		return ExitConformant
 	default:
-		err = usagef("unknown command %q (want run, replay, models, shim-check, baseline, merge, diff, fixture or version)", args[0])
+		err = usagef("unknown command %q (want run, replay, models, shim-check, baseline, merge, diff, corpus, fixture or version)", args[0])
 	}
 	if err == nil {
 		return ExitConformant

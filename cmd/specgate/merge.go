@@ -25,6 +25,7 @@ func cmdMerge(args []string, stdout, stderr io.Writer) (int, error) {
 	fs.SetOutput(stderr)
 	out := fs.String("out", "specgate-out", "directory for the merged reports")
 	baseline := fs.String("baseline", "", "known-deviation baseline to apply to the merged report")
+	baselineOptional := fs.Bool("baseline-optional", false, "with --baseline: a baseline file that does not exist yet is an empty baseline (a first night)")
 	minCov := fs.Float64("min-coverage", 0, "fail (exit 5) when a model's cell coverage is below this fraction")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), mergeHelp)
@@ -52,8 +53,11 @@ func cmdMerge(args []string, stdout, stderr io.Writer) (int, error) {
 	if err != nil {
 		return 0, usagef("merge: %v", err)
 	}
+	if *baselineOptional && *baseline == "" {
+		return 0, usagef("merge: --baseline-optional needs --baseline FILE")
+	}
 	if *baseline != "" {
-		b, err := report.ReadBaseline(*baseline)
+		b, err := loadBaseline(*baseline, *baselineOptional)
 		if err != nil {
 			return 0, usagef("merge: %v", err)
 		}

@@ -57,6 +57,7 @@ type runFlags struct {
 	// reports, baselines and CI gating
 	out, jsonOut, junitOut, htmlOut string
 	baseline, corpus, shard         string
+	baselineOptional                bool
 	minCoverage                     float64
 	budget                          time.Duration
 	progress                        string
@@ -103,6 +104,7 @@ func parseRunFlags(args []string, stderr io.Writer) (*runFlags, error) {
 	fs.StringVar(&rf.shard, "shard", "", "run shard i of n (\"i/n\", 0 <= i < n) of the checks; combine with specgate merge")
 	fs.StringVar(&rf.progress, "progress", "auto", "progress display: auto (bar on a TTY, lines otherwise), bar, lines or none")
 	addSOAPFlags(fs, rf)
+	addGateFlags(fs, rf)
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), runHelp)
 		fs.PrintDefaults()
@@ -206,8 +208,11 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 		return 0, err
 	}
 	var baseline *report.BaselineFile
+	if rf.baselineOptional && rf.baseline == "" {
+		return 0, usagef("run: --baseline-optional needs --baseline FILE")
+	}
 	if rf.baseline != "" {
-		if baseline, err = report.ReadBaseline(rf.baseline); err != nil {
+		if baseline, err = loadBaseline(rf.baseline, rf.baselineOptional); err != nil {
 			return 0, usagef("run: %v", err)
 		}
 	}
@@ -216,6 +221,9 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 		if corpus, err = readCorpus(rf.corpus); err != nil {
 			return 0, usagef("run: %v", err)
 		}
+	}
+	if rf.baseline != "" && baseline == nil {
+		fmt.Fprintf(stdout, "baseline %s does not exist yet: no known deviations (--baseline-optional)\n", rf.baseline)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -226,6 +234,22 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 	defer cancelBudget()
 	log := newLogger(stderr, rf.verbose)
 	failDir := filepath.Join(rf.out, "failures")
+	// Failure files of earlier runs into the same --out are removed (only
+	// the ones specgate listed in its manifest), so nothing is counted
+	// twice: once the first target is bound (a usage error writes nothing)
+	// or it is unreachable (the run has a verdict, exit 3).
+	var manifest *failfile.Manifest
+	openManifest := func() error {
+		if manifest != nil {
+			return nil
+		}
+		m, _, err := failfile.OpenManifest(failDir)
+		if err != nil {
+			return usagef("run: --out %s: %v", rf.out, err)
+		}
+		manifest = m
+		return nil
+	}
 	first, count := rf.shardRange()
 	rep := &report.Report{Schema: report.Schema, SchemaVersion: report.SchemaVersion, Run: report.Run{
 		Version: version.Version, Target: spec.Raw, Profile: rf.profile, Seed: rf.seed, Checks: count,
@@ -240,7 +264,17 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 			break
 		}
 		bound, err := mb.open(ctx, spec, rf)
+		var ur *unreachableError
+		if err != nil && errors.As(err, &ur) {
+			if merr := openManifest(); merr != nil {
+				return 0, merr
+			}
+		}
 		if err != nil {
+			return 0, err
+		}
+		if err := openManifest(); err != nil {
+			bound.close()
 			return 0, err
 		}
 		model := mb.model
@@ -266,6 +300,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 		}
 		// The regression corpus first: every saved failure of this model.
 		replayed := 0
+		corpusSeen := map[string]bool{}
 		for _, cf := range corpus {
 			if cf.Model != mb.name {
 				continue
@@ -279,7 +314,9 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 				bound.close()
 				return 0, &unreachableError{fmt.Errorf("corpus replay: %w", err)}
 			}
-			if d != nil {
+			if d != nil && !corpusSeen[divergenceSignature(mb.name, *d)] {
+				// One divergence per signature, however many corpus files show it.
+				corpusSeen[divergenceSignature(mb.name, *d)] = true
 				addFailure(engine.Failure{Model: mb.name, Profile: rf.profile, Seed: cf.Seed, Check: cf.Check,
 					Sequence: cf.Sequence, Original: len(cf.Sequence), Divergence: *d, Transcript: transcript},
 					cf.Path, replayCommand(cf.Path, spec.Raw))
@@ -293,14 +330,22 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 			Model: mb.name, Profile: rf.profile, Seed: rf.seed, Checks: count, FirstCheck: first, Steps: rf.steps,
 			ShrinkTime: rf.shrinkTime, ShrinkReplays: rf.shrinkReplays, Verify: rf.verify,
 			MaxFailures: rf.maxFailures, Logger: log, Parallel: rf.parallel,
-			FailFast: rf.failFast, OnCheck: prog.check, Baselined: baselined(baseline, mb.name),
+			FailFast: rf.failFast, OnCheck: prog.check, Baselined: orReplayed(baselined(baseline, mb.name), mb.name, corpusSeen),
 			OnFailure: func(f engine.Failure) {
+				if corpusSeen[divergenceSignature(mb.name, f.Divergence)] {
+					return // reported once already, from the corpus file that shows it
+				}
 				prog.failure()
 				redactFailure(rf.redactor, &f)
 				ff := failfile.FromFailure(f, spec.Raw, version.Version)
 				path, werr := ff.Write(failDir, func(path string) string { return replayCommand(path, spec.Raw) })
 				if werr != nil {
 					fmt.Fprintf(stderr, "specgate: %v\n", werr)
+				}
+				if werr == nil {
+					if merr := manifest.Add(path); merr != nil {
+						fmt.Fprintf(stderr, "specgate: %v\n", merr)
+					}
 				}
 				addFailure(f, path, ff.Replay)
 			},
@@ -390,27 +435,6 @@ func writeReports(rep *report.Report, rf *runFlags) error {
 		errs = append(errs, report.WriteHTML(rf.htmlOut, rep))
 	}
 	return errors.Join(errs...)
-}
-
-// readCorpus loads every failure file of a regression corpus directory.
-func readCorpus(dir string) ([]*failfile.File, error) {
-	paths, err := filepath.Glob(filepath.Join(dir, "*.json"))
-	if err != nil {
-		return nil, err
-	}
-	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-		return nil, fmt.Errorf("--corpus %s is not a directory", dir)
-	}
-	var out []*failfile.File
-	for _, p := range paths {
-		f, err := failfile.Read(p, validAction)
-		if err != nil {
-			return nil, fmt.Errorf("corpus: %w", err)
-		}
-		f.Path = p
-		out = append(out, f)
-	}
-	return out, nil
 }
 
 // exitFor maps a divergence kind to its exit code: crashes, hangs and an

@@ -4,8 +4,9 @@
 // endpoint (known encoding 0x08) and a CustomBinding(TextMessageEncoding Soap12WSAddressing10
 // + TcpTransport) endpoint (0x03). See README.md in this directory.
 //
-// The test installs Mono with scripts/install-mono.sh (apt-get, about 45 s) when mcs is
-// missing. When that is impossible it is skipped, unless CI=true, where it fails instead.
+// The test installs nothing: `make deps` installs Mono (scripts/install-mono.sh, apt-get
+// mono-complete). Without mcs and mono it is skipped, saying so and naming `make deps`,
+// unless CI=true, where it fails instead.
 package monointerop
 
 import (
@@ -32,8 +33,7 @@ import (
 )
 
 const (
-	installTimeout = 4 * time.Minute
-	startTimeout   = 30 * time.Second
+	startTimeout = 30 * time.Second
 	// Mono's TCP channel sleeps 50 ms before every receive
 	// (research/nettcp-mono.md §6.3): generous waits.
 	quiescence  = 3 * time.Second
@@ -66,23 +66,13 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// requireMono installs Mono when needed and compiles IpamService.cs once per test binary.
+// requireMono checks that Mono is installed and compiles IpamService.cs once per test binary.
 func requireMono(t *testing.T) string {
 	t.Helper()
 	setup.Do(func() {
-		if _, err := exec.LookPath("mcs"); err != nil {
-			ctx, cancel := context.WithTimeout(context.Background(), installTimeout)
-			defer cancel()
-			script, _ := filepath.Abs(filepath.Join("..", "..", "scripts", "install-mono.sh"))
-			out, err := exec.CommandContext(ctx, "bash", script).CombinedOutput()
-			if err != nil {
-				setup.skip = fmt.Sprintf("installing Mono failed (%v): %s", err, lastLines(out, 5))
-				return
-			}
-		}
 		for _, tool := range []string{"mcs", "mono"} {
 			if _, err := exec.LookPath(tool); err != nil {
-				setup.skip = tool + " is not on PATH after scripts/install-mono.sh"
+				setup.skip = tool + " is not on PATH; run `make deps` (scripts/install-mono.sh: apt-get install mono-complete) to install Mono"
 				return
 			}
 		}
@@ -103,7 +93,7 @@ func requireMono(t *testing.T) string {
 		if os.Getenv("CI") == "true" {
 			t.Fatalf("%s (CI=true, so this is a failure, not a skip)", setup.skip)
 		}
-		t.Skipf("%s: skipping the Mono WCF interop test (with CI=true this fails instead)", setup.skip)
+		t.Skipf("SKIP Mono WCF interop test: %s (with CI=true this fails instead)", setup.skip)
 	}
 	if setup.err != nil {
 		t.Fatal(setup.err)

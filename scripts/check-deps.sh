@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Says, before `make test` runs, which optional test dependencies are missing, so that the
+# tests that need them (and are skipped without them: go test prints nothing for a skip
+# unless -v) are not skipped silently. Installs nothing: `make deps` does.
+#
+#   scripts/check-deps.sh          # exit 0; one "missing" line per absent dependency
+#   CI=true scripts/check-deps.sh  # the same lines, and exit 1 when anything is missing
+set -uo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+missing=0
+warn() {
+	echo "check-deps: missing $1: $2 will be SKIPPED (with CI=true they fail); run \`make deps\` to install it" >&2
+	missing=1
+}
+have() { command -v "$1" >/dev/null 2>&1; }
+
+have mcs && have mono || warn "Mono (mcs, mono)" "the WCF net.tcp interop tests (interop/mono)"
+
+lock="$root/interop/node/package-lock.json"
+stamp="$root/interop/node/node_modules/.specgate-lock.sha256"
+if ! have node || ! have npm; then
+	warn "Node.js and npm" "the node-soap interop tests (interop/node)"
+elif [[ ! -f "$stamp" ]] || [[ "$(cat "$stamp")" != "$(sha256sum "$lock" | cut -d' ' -f1)" ]]; then
+	warn "node-soap (interop/node/node_modules)" "the node-soap interop tests (interop/node)"
+fi
+
+if [[ -z "${SPECGATE_CHROMIUM:-}" && ! -x /usr/bin/chromium ]] && ! have chromium; then
+	warn "Chromium" "the HTML report's browser test (internal/report TestHTMLInBrowser)"
+fi
+
+if ((missing)) && [[ "${CI:-}" == "true" ]]; then
+	echo "check-deps: CI=true: every test must run; run \`make deps\` first" >&2
+	exit 1
+fi
+exit 0
