@@ -40,6 +40,9 @@ func cmdMerge(args []string, stdout, stderr io.Writer) (int, error) {
 	if fs.NArg() == 0 {
 		return 0, usagef("merge: no report files given")
 	}
+	if err := fractionInRange("merge", "min-coverage", *minCov); err != nil {
+		return 0, err
+	}
 	var reps []*report.Report
 	for _, p := range fs.Args() {
 		r, err := report.ReadJSON(p)

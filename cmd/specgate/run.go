@@ -72,6 +72,8 @@ type runFlags struct {
 	quiescence, settle      time.Duration
 	settleMin               time.Duration
 	checkpoints             int
+	// extra environment of an exec shim child (--shim-env NAME=VALUE)
+	shimEnv shimEnv
 }
 
 func parseRunFlags(args []string, stderr io.Writer) (*runFlags, error) {
@@ -91,7 +93,7 @@ func parseRunFlags(args []string, stderr io.Writer) (*runFlags, error) {
 	fs.IntVar(&rf.verify, "verify", engine.DefaultVerify, "replay each failure this many times alone before reporting it (reproduced k/K)")
 	fs.IntVar(&rf.maxFailures, "max-failures", 20, "shrink and report at most this many distinct divergences per model")
 	fs.BoolVar(&rf.failFast, "fail-fast", false, "stop after the first divergence is shrunk and reported (the run is then partial)")
-	fs.IntVar(&rf.parallel, "parallel", runtime.NumCPU(), "sequences in flight at once (results equal a serial run)")
+	fs.IntVar(&rf.parallel, "parallel", min(runtime.NumCPU(), maxParallel), "sequences in flight at once (results equal a serial run)")
 	fs.BoolVar(&rf.verbose, "v", false, "log engine events to stderr")
 	fs.StringVar(&rf.jsonOut, "json", "", "JSON report path (default OUT/report.json; \"\" after --json= disables)")
 	fs.StringVar(&rf.junitOut, "junit", "", "JUnit XML report path (default OUT/report.xml)")
@@ -117,38 +119,11 @@ func parseRunFlags(args []string, stderr io.Writer) (*runFlags, error) {
 	if fs.NArg() > 0 {
 		return nil, usagef("run: unexpected argument %q", fs.Arg(0))
 	}
-	if rf.checks < 1 {
-		return nil, usagef("run: --checks must be at least 1, got %d", rf.checks)
-	}
-	if rf.parallel < 1 {
-		return nil, usagef("run: --parallel must be at least 1, got %d", rf.parallel)
-	}
-	if rf.steps < 1 {
-		return nil, usagef("run: --steps must be at least 1, got %d", rf.steps)
-	}
-	if rf.callTimeout <= 0 {
-		return nil, usagef("run: --call-timeout must be positive")
-	}
-	if rf.shrinkTime < 0 {
-		return nil, usagef("run: --shrink-time must not be negative")
-	}
-	if rf.shrinkReplays < 1 {
-		return nil, usagef("run: --shrink-replays must be at least 1, got %d", rf.shrinkReplays)
-	}
-	if rf.verify < 1 {
-		return nil, usagef("run: --verify must be at least 1, got %d", rf.verify)
-	}
-	if rf.maxFailures < 1 {
-		return nil, usagef("run: --max-failures must be at least 1, got %d", rf.maxFailures)
+	if err := checkRunLimits(rf); err != nil {
+		return nil, err
 	}
 	if err := models.CheckProfile(rf.profile, []string{models.ProfileStrict, models.ProfileDocumented}); err != nil {
 		return nil, usagef("run: %v", err)
-	}
-	if rf.minCoverage < 0 || rf.minCoverage > 1 {
-		return nil, usagef("run: --min-coverage must be between 0 and 1, got %v", rf.minCoverage)
-	}
-	if rf.budget < 0 {
-		return nil, usagef("run: --budget must not be negative")
 	}
 	switch rf.progress {
 	case "auto", "bar", "lines", "none":
@@ -201,6 +176,9 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 	if err != nil {
 		return 0, usagef("run: %v", err)
 	}
+	if err := rf.shimEnv.forTarget("run", spec.Kind); err != nil {
+		return 0, err
+	}
 	selected, err := selectModels(rf.model, spec)
 	if err != nil {
 		return 0, err
@@ -225,6 +203,9 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 	}
 	defer cancelBudget()
 	log := newLogger(stderr, rf.verbose)
+	if len(rf.shimEnv) > 0 {
+		log.Info("shim child environment", "extra", rf.shimEnv.names()) // names only: values may be secrets
+	}
 	failDir := filepath.Join(rf.out, "failures")
 	first, count := rf.shardRange()
 	rep := &report.Report{Schema: report.Schema, SchemaVersion: report.SchemaVersion, Run: report.Run{
