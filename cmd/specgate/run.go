@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -149,6 +150,17 @@ func parseRunFlags(args []string, stderr io.Writer) (*runFlags, error) {
 	if !set["html"] {
 		rf.htmlOut = filepath.Join(rf.out, "report.html")
 	}
+	// Every output is checked before anything runs: a path that cannot be
+	// written is a usage error with nothing written, not a run without reports.
+	if err := checkOutputDir("run", "out", rf.out); err != nil {
+		return nil, err
+	}
+	if err := checkDirOf("run", "out", rf.out, filepath.Join(rf.out, "failures")); err != nil {
+		return nil, err
+	}
+	if err := rf.outputs().check("run"); err != nil {
+		return nil, err
+	}
 	auth, err := loadAuth(rf.authFile)
 	if err != nil {
 		return nil, usagef("run: %v", err)
@@ -166,6 +178,12 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 	rf, err := parseRunFlags(args, stderr)
 	if err != nil {
 		return 0, err
+	}
+	// A report on standard output (--json -) keeps it for itself: the
+	// human summary goes to standard error.
+	reportOut := stdout
+	if rf.outputs().toStdout() {
+		stdout = stderr
 	}
 	// Nothing specgate prints may carry the target's credential.
 	stdout, stderr = rf.redactor.Writer(stdout), rf.redactor.Writer(stderr)
@@ -203,6 +221,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 	}
 	defer cancelBudget()
 	log := newLogger(stderr, rf.verbose)
+	var writeFailed atomic.Bool // a failure file or report could not be written: exit 7
 	if len(rf.shimEnv) > 0 {
 		log.Info("shim child environment", "extra", rf.shimEnv.names()) // names only: values may be secrets
 	}
@@ -210,7 +229,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 	first, count := rf.shardRange()
 	rep := &report.Report{Schema: report.Schema, SchemaVersion: report.SchemaVersion, Run: report.Run{
 		Version: version.Version, Target: spec.Raw, Profile: rf.profile, Seed: rf.seed, Checks: count,
-		Steps: rf.steps, Shard: rf.shard, Started: time.Now().UTC(),
+		Steps: rf.steps, Shard: rf.shard, Started: time.Now().UTC(), Build: buildInfo(),
 	}}
 	fmt.Fprintf(stdout, "specgate %s  seed %d  target %s  profile %s  checks %d (from %d)\n",
 		version.Version, rf.seed, spec.Raw, rf.profile, count, first)
@@ -281,6 +300,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 				ff := failfile.FromFailure(f, spec.Raw, version.Version)
 				path, werr := ff.Write(failDir, func(path string) string { return replayCommand(path, spec.Raw) })
 				if werr != nil {
+					writeFailed.Store(true)
 					fmt.Fprintf(stderr, "specgate: %v\n", werr)
 				}
 				addFailure(f, path, ff.Replay)
@@ -332,7 +352,8 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 	if rf.minCoverage > 0 {
 		report.ApplyMinCoverage(rep, rf.minCoverage)
 	}
-	if err := writeReports(rep, rf); err != nil {
+	if err := writeReports(rep, rf, reportOut); err != nil {
+		writeFailed.Store(true)
 		fmt.Fprintf(stderr, "specgate: %v\n", err)
 	}
 	color := false
@@ -341,6 +362,10 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 	}
 	fmt.Fprintln(stdout)
 	_ = report.WriteText(stdout, rep, color)
+	if writeFailed.Load() {
+		fmt.Fprintf(stderr, "specgate: some reports or failure files could not be written (exit %d)\n", ExitWriteFailed)
+		return ExitWriteFailed, nil
+	}
 	return rep.ExitCode, nil
 }
 
@@ -358,19 +383,15 @@ func baselined(b *report.BaselineFile, model string) func(*engine.Divergence) bo
 	return func(d *engine.Divergence) bool { return listed[report.SignatureOf(model, *d)] }
 }
 
-// writeReports writes the JSON, JUnit and HTML reports atomically.
-func writeReports(rep *report.Report, rf *runFlags) error {
-	var errs []error
-	if rf.jsonOut != "" {
-		errs = append(errs, report.WriteJSON(rf.jsonOut, rep))
-	}
-	if rf.junitOut != "" {
-		errs = append(errs, report.WriteJUnit(rf.junitOut, rep))
-	}
-	if rf.htmlOut != "" {
-		errs = append(errs, report.WriteHTML(rf.htmlOut, rep))
-	}
-	return errors.Join(errs...)
+// writeReports writes the JSON, JUnit and HTML reports atomically ("-":
+// to stdout).
+func writeReports(rep *report.Report, rf *runFlags, stdout io.Writer) error {
+	return rf.outputs().write(rep, stdout)
+}
+
+// outputs returns the report paths of the flags.
+func (rf *runFlags) outputs() reportOutputs {
+	return reportOutputs{json: rf.jsonOut, junit: rf.junitOut, html: rf.htmlOut}
 }
 
 // readCorpus loads every failure file of a regression corpus directory.
@@ -423,4 +444,8 @@ func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
-func versionString() string { return version.Version }
+// buildInfo is the build the report records (commit, date, Go version).
+func buildInfo() *version.Build {
+	b := version.Info()
+	return &b
+}
