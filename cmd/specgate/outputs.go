@@ -16,6 +16,10 @@ import (
 // --junit -, --html -). The human summary then goes to standard error.
 const StdoutPath = "-"
 
+// testHookBeforeReports, when set by a test, runs just before a run writes
+// its reports (to make a checked path fail at the end).
+var testHookBeforeReports func(*runFlags)
+
 // writeError is a report or failure file that could not be written at the
 // end of a run although the paths were checked before it: exit code 7.
 type writeError struct{ err error }

@@ -352,6 +352,9 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 	if rf.minCoverage > 0 {
 		report.ApplyMinCoverage(rep, rf.minCoverage)
 	}
+	if testHookBeforeReports != nil {
+		testHookBeforeReports(rf)
+	}
 	if err := writeReports(rep, rf, reportOut); err != nil {
 		writeFailed.Store(true)
 		fmt.Fprintf(stderr, "specgate: %v\n", err)
