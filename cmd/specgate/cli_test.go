@@ -135,6 +135,7 @@ func TestNumericFlagRanges(t *testing.T) {
 		{run("--checkpoints", "101"), "--checkpoints"},
 		{run("--encoding", "xml"), `--encoding must be binary or text, got "xml"`},
 		{run("--shard", "4/4", "--seed", "1"), "--shard"},
+		{run("--shard", "9223372036854775806/9223372036854775807", "--seed", "1"), "0 <= i < n <= 100000"},
 		{[]string{"replay", rep, "--call-timeout", "-1s"}, "--call-timeout"},
 		{[]string{"replay", rep, "--encoding", "xml"}, "--encoding"},
 		{[]string{"replay", rep, "--checkpoints", "1000"}, "--checkpoints"},
@@ -152,8 +153,14 @@ func TestNumericFlagRanges(t *testing.T) {
 // SIGTERM, exits 6 and writes its reports; the bound is generous (a loaded
 // machine), the point is that it stops at all.
 func TestSIGTERMWithMaxSteps(t *testing.T) {
+	for _, model := range []string{"all", "ipam"} {
+		t.Run(model, func(t *testing.T) { sigtermWithMaxSteps(t, model) })
+	}
+}
+
+func sigtermWithMaxSteps(t *testing.T, model string) {
 	dir := t.TempDir()
-	cmd := exec.Command(specgateBin, "run", "--steps", strconv.Itoa(maxSteps), "--checks", strconv.Itoa(maxChecks),
+	cmd := exec.Command(specgateBin, "run", "--model", model, "--steps", strconv.Itoa(maxSteps), "--checks", strconv.Itoa(maxChecks),
 		"--seed", "11", "--out", dir, "--progress", "none", "--parallel", "2")
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
