@@ -33,9 +33,11 @@ func (s Spec) Argv() ([]string, error) { return shim.SplitCommandLine(s.Addr) }
 
 // execCommandLine returns the command line of a vdi:exec: target. The
 // documented form vdi:exec:'CMD ARGS' quotes the whole command line, so
-// when the value is one quoted word from its first byte to its last, that
-// word is the command line (split again into CMD and ARGS); otherwise the
-// value itself is. Either way it must split into at least one word with
+// when the value is one quoted word from its first byte to its last and
+// that word holds a blank, the word is the command line (split again into
+// CMD and ARGS); otherwise the value itself is: a lone quoted word without
+// blanks stays one program path ('C:\acme\shim.exe' keeps its
+// backslashes). Either way it must split into at least one word with
 // balanced quotes. A program whose path holds a blank is quoted inside:
 // vdi:exec:"'/opt/my shim' --flag" or vdi:exec:/opt/my\ shim.
 func execCommandLine(raw string) (string, error) {
@@ -44,7 +46,7 @@ func execCommandLine(raw string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if len(words) == 1 && wholeQuoted(cmd) {
+	if len(words) == 1 && wholeQuoted(cmd) && strings.ContainsAny(words[0], " \t\n") {
 		cmd = strings.TrimSpace(words[0])
 		if words, err = shim.SplitCommandLine(cmd); err != nil {
 			return "", fmt.Errorf("in the quoted command line: %w", err)

@@ -42,6 +42,8 @@ func TestParseExecQuoting(t *testing.T) {
 		`vdi:exec:/opt/my\ shim --x`:              {"/opt/my shim", "--x"},
 		`vdi:exec:'/opt/my shim' --x`:             {"/opt/my shim", "--x"},
 		`vdi:exec:python3 -c 'print("hi there")'`: {"python3", "-c", `print("hi there")`},
+		`vdi:exec:'C:\acme\shim.exe'`:             {`C:\acme\shim.exe`},
+		`vdi:exec:"'C:\Program Files\s.exe' -v"`:  {`C:\Program Files\s.exe`, "-v"},
 		`vdi:exec:"sh -c \"echo \\\"x y\\\"\""`:   {"sh", "-c", `echo "x y"`},
 	}
 	for in, want := range cases {
