@@ -41,14 +41,11 @@ func intInRange(cmd, name string, v, lo, hi int) error {
 // durInRange checks a duration flag against its range: (0, hi] when
 // positive, [0, hi] otherwise.
 func durInRange(cmd, name string, v, hi time.Duration, positive bool) error {
-	lo := "0"
-	bad := v < 0 || v > hi
-	if positive {
-		lo = "just above 0"
-		bad = bad || v == 0
-	}
-	if bad {
-		return usagef("%s: --%s must be between %s and %v, got %v", cmd, name, lo, hi, v)
+	switch {
+	case positive && (v <= 0 || v > hi):
+		return usagef("%s: --%s must be above 0 and at most %v, got %v", cmd, name, hi, v)
+	case !positive && (v < 0 || v > hi):
+		return usagef("%s: --%s must be between 0 and %v, got %v", cmd, name, hi, v)
 	}
 	return nil
 }
