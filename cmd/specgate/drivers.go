@@ -33,6 +33,7 @@ func openVDI(ctx context.Context, spec target.Spec, rf *runFlags) (*bound, error
 			c, err := shim.Dial(ctx, spec.Kind+":"+spec.Addr, shim.Options{
 				CallTimeout: rf.callTimeout,
 				Transcript:  wire.Add,
+				Env:         rf.shimEnv,
 			})
 			if err != nil {
 				closeAll()

@@ -127,6 +127,9 @@ func fixtureIPAMServer(ctx context.Context, args []string, stdout, stderr io.Wri
 		fmt.Fprintf(stdout, "%-30s %s\n", "combined", ipamref.Combined)
 		return nil
 	}
+	if err := intInRange("fixture ipam-server", "checkpoints", *checkpoints, 0, maxCheckpoints); err != nil {
+		return err
+	}
 	opts := ipamref.Options{Profile: *profile, Mutant: *mutant, Checkpoints: *checkpoints}
 	if err := opts.Validate(); err != nil {
 		return usagef("fixture ipam-server: %v", err)

@@ -31,6 +31,7 @@ func addSOAPFlags(fs *flag.FlagSet, rf *runFlags) {
 	fs.StringVar(&rf.via, "via", "", "net.tcp targets: the Via URI of the preamble, when it differs from the target URI (a:To)")
 	fs.DurationVar(&rf.netTCPCloseWait, "nettcp-close-wait", 0, "net.tcp targets: after each connection's End record, wait up to this long for the server to close it, then 30 ms (Mono's WCF needs it, e.g. 2s); 0 closes at once")
 	fs.StringVar(&rf.encoding, "encoding", "binary", "net.tcp targets: binary (0x08, MC-NBFSE, as NetTcpBinding) or text (0x03, SOAP 1.2 UTF-8)")
+	fs.Var(&rf.shimEnv, "shim-env", "VDI exec targets: NAME=VALUE added to the shim child's environment (repeatable; values are never printed)")
 	fs.StringVar(&rf.authFile, "auth-file", "", "file holding the target credential (\"Bearer TOKEN\", \"Basic B64\" or USER:PASSWORD); default $"+AuthEnv+"; never a flag value")
 }
 

@@ -10,6 +10,8 @@
 //	3  SUT unreachable, crashed or hung
 //	4  a known deviation listed in the baseline no longer occurs
 //	5  cell coverage below --min-coverage
+//	6  interrupted (SIGINT/SIGTERM)
+//	7  a report or failure file could not be written at the end
 package main
 
 import (
@@ -19,6 +21,8 @@ import (
 	"io"
 	"os"
 	"strings"
+
+	"github.com/specgate/specgate/internal/version"
 )
 
 // Exit codes, documented in README.md and in every --help.
@@ -28,6 +32,7 @@ const (
 	ExitUsage       = 2
 	ExitUnreachable = 3
 	ExitInterrupted = 6
+	ExitWriteFailed = 7
 )
 
 const exitCodesHelp = `Exit codes:
@@ -38,6 +43,7 @@ const exitCodesHelp = `Exit codes:
   4  a known deviation listed in --baseline no longer occurs (update the baseline)
   5  cell coverage below --min-coverage
   6  interrupted (SIGINT/SIGTERM) before any new failure was found; the reports hold what was covered
+  7  a report or failure file could not be written (output paths are checked before the run: exit 2)
 `
 
 // usageError is a bad flag, argument or configuration: exit code 2.
@@ -65,7 +71,7 @@ Usage:
   specgate diff OLD.json NEW.json   what changed between two runs (exit 1 when worse)
   specgate corpus add --corpus DIR F...  grow a regression corpus, one file per signature
   specgate fixture NAME [flags]     run a bundled SUT (reference or mutant shims)
-  specgate version                  print the version
+  specgate version                  print the version, commit, date and Go version
 
 Run "specgate COMMAND --help" for the flags of a command.
 
@@ -121,7 +127,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "fixture":
 		err = cmdFixture(args[1:], stdout, stderr)
 	case "version", "--version":
-		fmt.Fprintln(stdout, "specgate", versionString())
+		if len(args) > 1 {
+			fmt.Fprintf(stderr, "specgate: version: unexpected argument %q\n", args[1])
+			return ExitUsage
+		}
+		fmt.Fprint(stdout, version.Info().String())
 		return ExitConformant
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, topHelp)
@@ -138,7 +148,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintln(stderr, "specgate: "+strings.ReplaceAll(err.Error(), "\n", " "))
 	var ue *usageError
 	var ur *unreachableError
+	var we *writeError
 	switch {
+	case errors.As(err, &we):
+		return ExitWriteFailed
 	case errors.As(err, &ur):
 		return ExitUnreachable
 	case errors.As(err, &ue):

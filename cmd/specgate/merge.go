@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 
 	"github.com/specgate/specgate/internal/report"
 )
@@ -41,6 +42,17 @@ func cmdMerge(args []string, stdout, stderr io.Writer) (int, error) {
 	if fs.NArg() == 0 {
 		return 0, usagef("merge: no report files given")
 	}
+	if err := fractionInRange("merge", "min-coverage", *minCov); err != nil {
+		return 0, err
+	}
+	rf := &runFlags{jsonOut: filepath.Join(*out, "report.json"), junitOut: filepath.Join(*out, "report.xml"),
+		htmlOut: filepath.Join(*out, "report.html")}
+	if err := checkOutputDir("merge", "out", *out); err != nil {
+		return 0, err
+	}
+	if err := rf.outputs().check("merge"); err != nil {
+		return 0, err
+	}
 	var reps []*report.Report
 	for _, p := range fs.Args() {
 		r, err := report.ReadJSON(p)
@@ -66,8 +78,7 @@ func cmdMerge(args []string, stdout, stderr io.Writer) (int, error) {
 	if *minCov > 0 {
 		report.ApplyMinCoverage(merged, *minCov)
 	}
-	rf := &runFlags{jsonOut: *out + "/report.json", junitOut: *out + "/report.xml", htmlOut: *out + "/report.html"}
-	if err := writeReports(merged, rf); err != nil {
+	if err := writeReports(merged, rf, stdout); err != nil {
 		return 0, fmt.Errorf("merge: %w", err)
 	}
 	color := false
@@ -105,13 +116,16 @@ func cmdBaseline(args []string, stdout, stderr io.Writer) error {
 	if *reason == "" {
 		return usagef("baseline: --reason is required: say why these deviations are accepted")
 	}
+	if err := checkOutputFile("baseline", "out", *out); err != nil {
+		return err
+	}
 	r, err := report.ReadJSON(*rep)
 	if err != nil {
 		return usagef("baseline: %v", err)
 	}
 	b := report.NewBaselineFromReport(r, *reason)
 	if err := b.Write(*out); err != nil {
-		return fmt.Errorf("baseline: %w", err)
+		return &writeError{fmt.Errorf("baseline: %w", err)}
 	}
 	fmt.Fprintf(stdout, "wrote %s with %d deviations\n", *out, len(b.Deviations))
 	return nil

@@ -61,6 +61,9 @@ func cmdReplay(args []string, stdout, stderr io.Writer) (int, error) {
 	} else if fs.NArg() > 0 {
 		return 0, usagef("replay: unexpected argument %q", fs.Arg(0))
 	}
+	if err := checkTargetFlags("replay", rf); err != nil {
+		return 0, err
+	}
 	if file == "" {
 		return 0, usagef("replay: missing failure file (usage: specgate replay FILE [--target T])")
 	}
@@ -77,6 +80,9 @@ func cmdReplay(args []string, stdout, stderr io.Writer) (int, error) {
 	spec, err := target.Parse(*tgt)
 	if err != nil {
 		return 0, usagef("replay: %v", err)
+	}
+	if err := rf.shimEnv.forTarget("replay", spec.Kind); err != nil {
+		return 0, err
 	}
 	sel, err := selectModels(ff.Model, spec)
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -73,6 +74,8 @@ type runFlags struct {
 	quiescence, settle      time.Duration
 	settleMin               time.Duration
 	checkpoints             int
+	// extra environment of an exec shim child (--shim-env NAME=VALUE)
+	shimEnv shimEnv
 }
 
 func parseRunFlags(args []string, stderr io.Writer) (*runFlags, error) {
@@ -82,24 +85,24 @@ func parseRunFlags(args []string, stderr io.Writer) (*runFlags, error) {
 	fs.StringVar(&rf.model, "model", "all", "model to run: "+strings.Join(modelNames(), ", ")+" or all")
 	fs.StringVar(&rf.target, "target", "", "system under test (default: embedded references)")
 	fs.StringVar(&rf.profile, "profile", models.ProfileDocumented, "profile: strict (seed text literally) or documented (reference pages)")
-	fs.IntVar(&rf.checks, "checks", 5000, "number of random sequences per model")
-	fs.IntVar(&rf.steps, "steps", 30, "average number of steps per sequence")
+	fs.IntVar(&rf.checks, "checks", 5000, "number of random sequences per model (1..1000000000)")
+	fs.IntVar(&rf.steps, "steps", 30, "average number of steps per sequence (1..10000)")
 	fs.Uint64Var(&rf.seed, "seed", 0, "run seed (0 = pick one and print it)")
 	fs.StringVar(&rf.out, "out", "specgate-out", "output directory; failure files go to OUT/failures/")
 	fs.DurationVar(&rf.callTimeout, "call-timeout", 5*time.Second, "deadline of every call to the SUT")
 	fs.IntVar(&rf.shrinkReplays, "shrink-replays", engine.DefaultShrinkReplays, "replays spent at most shrinking one failure (a count, so the result does not depend on the machine's speed)")
 	fs.DurationVar(&rf.shrinkTime, "shrink-time", 0, "escape hatch: also stop shrinking one failure after this long; a failure it cuts short is marked partial (0 = no time bound)")
-	fs.IntVar(&rf.verify, "verify", engine.DefaultVerify, "replay each failure this many times alone before reporting it (reproduced k/K)")
-	fs.IntVar(&rf.maxFailures, "max-failures", 20, "shrink and report at most this many distinct divergences per model")
+	fs.IntVar(&rf.verify, "verify", engine.DefaultVerify, "replay each failure this many times alone before reporting it (reproduced k/K), 1..100")
+	fs.IntVar(&rf.maxFailures, "max-failures", 20, "shrink and report at most this many distinct divergences per model (1..10000)")
 	fs.BoolVar(&rf.failFast, "fail-fast", false, "stop after the first divergence is shrunk and reported (the run is then partial)")
-	fs.IntVar(&rf.parallel, "parallel", runtime.NumCPU(), "sequences in flight at once (results equal a serial run)")
+	fs.IntVar(&rf.parallel, "parallel", min(runtime.NumCPU(), maxParallel), "sequences in flight at once, 1..256 (results equal a serial run)")
 	fs.BoolVar(&rf.verbose, "v", false, "log engine events to stderr")
-	fs.StringVar(&rf.jsonOut, "json", "", "JSON report path (default OUT/report.json; \"\" after --json= disables)")
-	fs.StringVar(&rf.junitOut, "junit", "", "JUnit XML report path (default OUT/report.xml)")
-	fs.StringVar(&rf.htmlOut, "html", "", "self-contained HTML report path (default OUT/report.html)")
+	fs.StringVar(&rf.jsonOut, "json", "", "JSON report path (default OUT/report.json; - = standard output, the summary then goes to stderr; \"\" after --json= disables)")
+	fs.StringVar(&rf.junitOut, "junit", "", "JUnit XML report path (default OUT/report.xml; - = standard output)")
+	fs.StringVar(&rf.htmlOut, "html", "", "self-contained HTML report path (default OUT/report.html; - = standard output)")
 	fs.StringVar(&rf.baseline, "baseline", "", "known-deviation baseline file: listed divergences do not fail the run, listed ones that are gone do (exit 4)")
 	fs.StringVar(&rf.corpus, "corpus", "", "directory of failure files replayed before fuzzing (regression corpus)")
-	fs.Float64Var(&rf.minCoverage, "min-coverage", 0, "fail (exit 5) when a model's cell coverage is below this fraction, e.g. 0.8")
+	fs.Float64Var(&rf.minCoverage, "min-coverage", 0, "fail (exit 5) when a model's cell coverage is below this fraction (0..1), e.g. 0.8")
 	fs.DurationVar(&rf.budget, "budget", 0, "stop fuzzing after this long (e.g. 10m) and still write complete reports")
 	fs.StringVar(&rf.shard, "shard", "", "run shard i of n (\"i/n\", 0 <= i < n) of the checks; combine with specgate merge")
 	fs.StringVar(&rf.progress, "progress", "auto", "progress display: auto (bar on a TTY, lines otherwise), bar, lines or none")
@@ -119,38 +122,11 @@ func parseRunFlags(args []string, stderr io.Writer) (*runFlags, error) {
 	if fs.NArg() > 0 {
 		return nil, usagef("run: unexpected argument %q", fs.Arg(0))
 	}
-	if rf.checks < 1 {
-		return nil, usagef("run: --checks must be at least 1, got %d", rf.checks)
-	}
-	if rf.parallel < 1 {
-		return nil, usagef("run: --parallel must be at least 1, got %d", rf.parallel)
-	}
-	if rf.steps < 1 {
-		return nil, usagef("run: --steps must be at least 1, got %d", rf.steps)
-	}
-	if rf.callTimeout <= 0 {
-		return nil, usagef("run: --call-timeout must be positive")
-	}
-	if rf.shrinkTime < 0 {
-		return nil, usagef("run: --shrink-time must not be negative")
-	}
-	if rf.shrinkReplays < 1 {
-		return nil, usagef("run: --shrink-replays must be at least 1, got %d", rf.shrinkReplays)
-	}
-	if rf.verify < 1 {
-		return nil, usagef("run: --verify must be at least 1, got %d", rf.verify)
-	}
-	if rf.maxFailures < 1 {
-		return nil, usagef("run: --max-failures must be at least 1, got %d", rf.maxFailures)
+	if err := checkRunLimits(rf); err != nil {
+		return nil, err
 	}
 	if err := models.CheckProfile(rf.profile, []string{models.ProfileStrict, models.ProfileDocumented}); err != nil {
 		return nil, usagef("run: %v", err)
-	}
-	if rf.minCoverage < 0 || rf.minCoverage > 1 {
-		return nil, usagef("run: --min-coverage must be between 0 and 1, got %v", rf.minCoverage)
-	}
-	if rf.budget < 0 {
-		return nil, usagef("run: --budget must not be negative")
 	}
 	switch rf.progress {
 	case "auto", "bar", "lines", "none":
@@ -176,6 +152,17 @@ func parseRunFlags(args []string, stderr io.Writer) (*runFlags, error) {
 	if !set["html"] {
 		rf.htmlOut = filepath.Join(rf.out, "report.html")
 	}
+	// Every output is checked before anything runs: a path that cannot be
+	// written is a usage error with nothing written, not a run without reports.
+	if err := checkOutputDir("run", "out", rf.out); err != nil {
+		return nil, err
+	}
+	if err := checkDirOf("run", "out", rf.out, filepath.Join(rf.out, "failures")); err != nil {
+		return nil, err
+	}
+	if err := rf.outputs().check("run"); err != nil {
+		return nil, err
+	}
 	auth, err := loadAuth(rf.authFile)
 	if err != nil {
 		return nil, usagef("run: %v", err)
@@ -194,6 +181,12 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	// A report on standard output (--json -) keeps it for itself: the
+	// human summary goes to standard error.
+	reportOut := stdout
+	if rf.outputs().toStdout() {
+		stdout = stderr
+	}
 	// Nothing specgate prints may carry the target's credential.
 	stdout, stderr = rf.redactor.Writer(stdout), rf.redactor.Writer(stderr)
 	rf.stderr = stderr
@@ -202,6 +195,9 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 	spec, err := target.Parse(rf.target)
 	if err != nil {
 		return 0, usagef("run: %v", err)
+	}
+	if err := rf.shimEnv.forTarget("run", spec.Kind); err != nil {
+		return 0, err
 	}
 	selected, err := selectModels(rf.model, spec)
 	if err != nil {
@@ -233,6 +229,10 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 	}
 	defer cancelBudget()
 	log := newLogger(stderr, rf.verbose)
+	var writeFailed atomic.Bool // a failure file or report could not be written: exit 7
+	if len(rf.shimEnv) > 0 {
+		log.Info("shim child environment", "extra", rf.shimEnv.names()) // names only: values may be secrets
+	}
 	failDir := filepath.Join(rf.out, "failures")
 	// Failure files of earlier runs into the same --out are removed (only
 	// the ones specgate listed in its manifest), so nothing is counted
@@ -253,7 +253,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 	first, count := rf.shardRange()
 	rep := &report.Report{Schema: report.Schema, SchemaVersion: report.SchemaVersion, Run: report.Run{
 		Version: version.Version, Target: spec.Raw, Profile: rf.profile, Seed: rf.seed, Checks: count,
-		Steps: rf.steps, Shard: rf.shard, Started: time.Now().UTC(),
+		Steps: rf.steps, Shard: rf.shard, Started: time.Now().UTC(), Build: buildInfo(),
 	}}
 	fmt.Fprintf(stdout, "specgate %s  seed %d  target %s  profile %s  checks %d (from %d)\n",
 		version.Version, rf.seed, spec.Raw, rf.profile, count, first)
@@ -340,6 +340,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 				ff := failfile.FromFailure(f, spec.Raw, version.Version)
 				path, werr := ff.Write(failDir, func(path string) string { return replayCommand(path, spec.Raw) })
 				if werr != nil {
+					writeFailed.Store(true)
 					fmt.Fprintf(stderr, "specgate: %v\n", werr)
 				}
 				if werr == nil {
@@ -396,7 +397,11 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 	if rf.minCoverage > 0 {
 		report.ApplyMinCoverage(rep, rf.minCoverage)
 	}
-	if err := writeReports(rep, rf); err != nil {
+	if testHookBeforeReports != nil {
+		testHookBeforeReports(rf)
+	}
+	if err := writeReports(rep, rf, reportOut); err != nil {
+		writeFailed.Store(true)
 		fmt.Fprintf(stderr, "specgate: %v\n", err)
 	}
 	color := false
@@ -405,6 +410,10 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 	}
 	fmt.Fprintln(stdout)
 	_ = report.WriteText(stdout, rep, color)
+	if writeFailed.Load() {
+		fmt.Fprintf(stderr, "specgate: some reports or failure files could not be written (exit %d)\n", ExitWriteFailed)
+		return ExitWriteFailed, nil
+	}
 	return rep.ExitCode, nil
 }
 
@@ -422,19 +431,15 @@ func baselined(b *report.BaselineFile, model string) func(*engine.Divergence) bo
 	return func(d *engine.Divergence) bool { return listed[report.SignatureOf(model, *d)] }
 }
 
-// writeReports writes the JSON, JUnit and HTML reports atomically.
-func writeReports(rep *report.Report, rf *runFlags) error {
-	var errs []error
-	if rf.jsonOut != "" {
-		errs = append(errs, report.WriteJSON(rf.jsonOut, rep))
-	}
-	if rf.junitOut != "" {
-		errs = append(errs, report.WriteJUnit(rf.junitOut, rep))
-	}
-	if rf.htmlOut != "" {
-		errs = append(errs, report.WriteHTML(rf.htmlOut, rep))
-	}
-	return errors.Join(errs...)
+// writeReports writes the JSON, JUnit and HTML reports atomically ("-":
+// to stdout).
+func writeReports(rep *report.Report, rf *runFlags, stdout io.Writer) error {
+	return rf.outputs().write(rep, stdout)
+}
+
+// outputs returns the report paths of the flags.
+func (rf *runFlags) outputs() reportOutputs {
+	return reportOutputs{json: rf.jsonOut, junit: rf.junitOut, html: rf.htmlOut}
 }
 
 // exitFor maps a divergence kind to its exit code: crashes, hangs and an
@@ -466,4 +471,8 @@ func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
-func versionString() string { return version.Version }
+// buildInfo is the build the report records (commit, date, Go version).
+func buildInfo() *version.Build {
+	b := version.Info()
+	return &b
+}

@@ -6,7 +6,10 @@ import (
 	"strings"
 )
 
-// parseShard parses "i/n" with 0 <= i < n.
+// maxShards bounds n of --shard i/n (so i*checks cannot overflow).
+const maxShards = 100_000
+
+// parseShard parses "i/n" with 0 <= i < n <= maxShards.
 func parseShard(s string) (i, n int, err error) {
 	a, b, ok := strings.Cut(s, "/")
 	if ok {
@@ -15,8 +18,8 @@ func parseShard(s string) (i, n int, err error) {
 			n, err = strconv.Atoi(b)
 		}
 	}
-	if !ok || err != nil || n < 1 || i < 0 || i >= n {
-		return 0, 0, fmt.Errorf("--shard %q: want i/n with 0 <= i < n, e.g. 0/4", s)
+	if !ok || err != nil || n < 1 || n > maxShards || i < 0 || i >= n {
+		return 0, 0, fmt.Errorf("--shard %q: want i/n with 0 <= i < n <= %d, e.g. 0/4", s, maxShards)
 	}
 	return i, n, nil
 }

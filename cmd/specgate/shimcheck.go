@@ -33,6 +33,8 @@ func cmdShimCheck(args []string, stdout, stderr io.Writer) (int, error) {
 	fs.SetOutput(stderr)
 	tgt := fs.String("target", "", "the shim: vdi:exec:'CMD ARGS' or vdi:tcp://HOST:PORT")
 	callTimeout := fs.Duration("call-timeout", 5*time.Second, "deadline of every call")
+	var env shimEnv
+	fs.Var(&env, "shim-env", "exec shims: NAME=VALUE added to the shim child's environment (repeatable; values are never printed)")
 	fs.Usage = func() { fmt.Fprint(fs.Output(), shimCheckHelp); fs.PrintDefaults() }
 	if err := parseFlags(fs, args); err != nil {
 		if errors.Is(err, errHelp) {
@@ -40,12 +42,27 @@ func cmdShimCheck(args []string, stdout, stderr io.Writer) (int, error) {
 		}
 		return 0, usagef("shim-check: %v", err)
 	}
+	if fs.NArg() > 0 {
+		return 0, usagef("shim-check: unexpected argument %q", fs.Arg(0))
+	}
+	if err := durInRange("shim-check", "call-timeout", *callTimeout, maxCallTimeout, true); err != nil {
+		return 0, err
+	}
+	if err := env.check("shim-check"); err != nil {
+		return 0, err
+	}
 	spec, err := target.Parse(*tgt)
-	if err != nil || spec.Family != target.FamilyVDI {
+	if err != nil {
+		return 0, usagef("shim-check: %v", err)
+	}
+	if spec.Family != target.FamilyVDI {
 		return 0, usagef("shim-check: --target must be vdi:exec:'CMD' or vdi:tcp://HOST:PORT")
 	}
+	if err := env.forTarget("shim-check", spec.Kind); err != nil {
+		return 0, err
+	}
 	ctx := context.Background()
-	c, err := shim.Dial(ctx, spec.Kind+":"+spec.Addr, shim.Options{CallTimeout: *callTimeout})
+	c, err := shim.Dial(ctx, spec.Kind+":"+spec.Addr, shim.Options{CallTimeout: *callTimeout, Env: env})
 	if err != nil {
 		return 0, &unreachableError{fmt.Errorf("shim-check: %w", err)}
 	}

@@ -58,7 +58,8 @@ func Merge(reports []*Report) (*Report, error) {
 	if out.SchemaVersion == 0 {
 		out.SchemaVersion = SchemaVersion
 	}
-	out.Run = Run{Version: first.Run.Version, Target: first.Run.Target, Profile: first.Run.Profile, Seed: first.Run.Seed}
+	out.Run = Run{Version: first.Run.Version, Target: first.Run.Target, Profile: first.Run.Profile, Seed: first.Run.Seed,
+		Build: first.Run.Build}
 	index := map[string]int{}   // model name -> index in out.Models
 	bySig := []map[string]int{} // per model: signature -> index in Divergences
 	for ri, r := range reports {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/specgate/specgate/internal/coverage"
 	"github.com/specgate/specgate/internal/engine"
+	"github.com/specgate/specgate/internal/version"
 	"github.com/specgate/specgate/models"
 )
 
@@ -43,6 +44,9 @@ type Run struct {
 	// MinCoverage is the minimum cell coverage ratio (0..1) the run was
 	// held to (ApplyMinCoverage); 0 means no minimum.
 	MinCoverage float64 `json:"minCoverage,omitempty"`
+	// Build is the binary that ran: commit (and whether it was dirty),
+	// date and Go version, as "specgate version" prints them.
+	Build *version.Build `json:"build,omitempty"`
 }
 
 // Model is one model's results.
