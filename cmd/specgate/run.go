@@ -72,6 +72,9 @@ type runFlags struct {
 	quiescence, settle      time.Duration
 	settleMin               time.Duration
 	checkpoints             int
+	// replayFlags are the connection flags the user set, passed on to
+	// every printed replay command (setFlags).
+	replayFlags []string
 }
 
 func parseRunFlags(args []string, stderr io.Writer) (*runFlags, error) {
@@ -165,6 +168,7 @@ func parseRunFlags(args []string, stderr io.Writer) (*runFlags, error) {
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	rf.replayFlags = setFlags(fs)
 	if !set["json"] {
 		rf.jsonOut = filepath.Join(rf.out, "report.json")
 	}
@@ -282,7 +286,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 			if d != nil {
 				addFailure(engine.Failure{Model: mb.name, Profile: rf.profile, Seed: cf.Seed, Check: cf.Check,
 					Sequence: cf.Sequence, Original: len(cf.Sequence), Divergence: *d, Transcript: transcript},
-					cf.Path, replayCommand(cf.Path, spec.Raw))
+					cf.Path, rf.replayCommand(cf.Path, spec.Raw))
 			}
 		}
 		if replayed > 0 {
@@ -298,7 +302,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 				prog.failure()
 				redactFailure(rf.redactor, &f)
 				ff := failfile.FromFailure(f, spec.Raw, version.Version)
-				path, werr := ff.Write(failDir, func(path string) string { return replayCommand(path, spec.Raw) })
+				path, werr := ff.Write(failDir, func(path string) string { return rf.replayCommand(path, spec.Raw) })
 				if werr != nil {
 					fmt.Fprintf(stderr, "specgate: %v\n", werr)
 				}
@@ -424,12 +428,11 @@ func exitFor(kind string) int {
 	return ExitDivergence
 }
 
-func replayCommand(path, tgt string) string {
-	cmd := "specgate replay " + shellQuote(path)
-	if tgt != target.Embedded {
-		cmd += " --target " + shellQuote(tgt)
-	}
-	return cmd
+// replayCommand is the command, to paste as it is from the directory the
+// run started in, that replays the failure file at path against tgt the
+// way this run reached it (see programWords and replayFlagNames).
+func (rf *runFlags) replayCommand(path, tgt string) string {
+	return replayCommandWith(program(), path, tgt, rf.replayFlags)
 }
 
 func shellQuote(s string) string {
