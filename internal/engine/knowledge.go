@@ -101,7 +101,7 @@ type FaultStat struct {
 	Kind string `json:"kind"`
 	// Occurrences is how many checks ran into it.
 	Occurrences int `json:"occurrences"`
-	// FirstCheck and FirstStep locate its first occurrence.
+	// FirstCheck and FirstStep (1-based) locate its first occurrence.
 	FirstCheck int `json:"firstCheck"`
 	FirstStep  int `json:"firstStep"`
 	// FirstAction is the call of its first occurrence.

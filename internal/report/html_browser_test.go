@@ -219,7 +219,7 @@ func TestHTMLInBrowser(t *testing.T) {
 				if want := step + ". " + label; texts[0][2] != want {
 					t.Errorf("%s step %s label %q, want %q", id, step, texts[0][2], want)
 				}
-				failing := i == d.Step
+				failing := i+1 == d.Step
 				if (lines[0][1] == "msg fail") != failing || (texts[0][1] == "lbl fail") != failing {
 					t.Errorf("%s step %s: classes %q / %q, failing=%v", id, step, lines[0][1], texts[0][1], failing)
 				}

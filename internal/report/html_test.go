@@ -296,7 +296,7 @@ func TestSeqDiagramLanes(t *testing.T) {
 		t.Errorf("fail %+v", sd.Fail)
 	}
 	// A divergence found after the last step (a late callback).
-	d.Step = len(d.Sequence)
+	d.Step = len(d.Sequence) + 1
 	sd = buildSeqDiagram(&d, stepLabels(&d))
 	for _, a := range sd.Arrows {
 		if a.Failing {

@@ -149,7 +149,7 @@ func failureText(d *Divergence) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Clause:   %s\n", d.Clause)
 	fmt.Fprintf(&b, "Kind:     %s\n", d.Kind)
-	fmt.Fprintf(&b, "At:       step %d, %s (cell %s)\n", d.Step+1, d.Action, d.Cell)
+	fmt.Fprintf(&b, "At:       step %d, %s (cell %s)\n", d.Step, d.Action, d.Cell)
 	fmt.Fprintf(&b, "Expected: %s\n", expectedText(d))
 	fmt.Fprintf(&b, "Actual:   %s\n", actualText(d))
 	steps := stepLabels(d)

@@ -11,8 +11,10 @@ import (
 )
 
 // SchemaVersion is the version of the JSON report schema
-// (docs/report-schema.md). Additive changes keep the version.
-const SchemaVersion = 1
+// (docs/report-schema.md). Additive changes keep the version. Version 2
+// numbers steps from 1 (divergence step, fault firstStep); version 1
+// reports, numbered from 0, are still read and converted.
+const SchemaVersion = 2
 
 // Report is everything one run found.
 type Report struct {
@@ -108,7 +110,7 @@ type Fault struct {
 	Calls       int     `json:"calls"`
 	Rate        float64 `json:"rate"` // Occurrences per call
 	FirstCheck  int     `json:"firstCheck"`
-	FirstStep   int     `json:"firstStep"`
+	FirstStep   int     `json:"firstStep"` // 1-based
 	FirstAction string  `json:"firstAction"`
 }
 

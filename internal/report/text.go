@@ -189,7 +189,7 @@ func (t *textWriter) model(r *Report, m *Model, tot *textTotals) {
 	}
 	for _, f := range m.Faults {
 		t.printf("    transport fault %s: %d of %d calls (%.3g%%), first at check %d step %d %s\n",
-			f.Kind, f.Occurrences, f.Calls, 100*f.Rate, f.FirstCheck, f.FirstStep+1, f.FirstAction)
+			f.Kind, f.Occurrences, f.Calls, 100*f.Rate, f.FirstCheck, f.FirstStep, f.FirstAction)
 	}
 	for _, f := range m.Fenced {
 		t.printf("    fenced: %s in cell %s (known %s, from check %d)\n", f.Action, f.Cell, f.Signature, f.Check)
@@ -257,7 +257,7 @@ func (t *textWriter) divergence(d *Divergence, in string) {
 	if d.Known {
 		color = ansiYellow
 	}
-	t.printf("%s-> %s at step %d, %s (cell %s)\n", in, t.c(color, head), d.Step+1, d.Action, d.Cell)
+	t.printf("%s-> %s at step %d, %s (cell %s)\n", in, t.c(color, head), d.Step, d.Action, d.Cell)
 	t.printf("%s%s %s\n", in, t.c(ansiGreen, "Expected:"), expectedText(d))
 	t.printf("%s%s %s\n", in, t.c(color, "  Actual:"), actualText(d))
 	steps := stepLabels(d)
@@ -267,7 +267,7 @@ func (t *textWriter) divergence(d *Divergence, in string) {
 	}
 	for i, s := range steps {
 		line := fmt.Sprintf("%2d. %s", i+1, s)
-		if i == d.Step {
+		if i+1 == d.Step {
 			line = t.c(color, line+"   <- "+d.Observed)
 		}
 		t.printf("%s  %s\n", in, line)
