@@ -160,6 +160,9 @@ func failureText(d *Divergence) string {
 	for i, s := range steps {
 		fmt.Fprintf(&b, "  %2d. %s\n", i+1, s)
 	}
+	if d.Step == len(steps)+1 { // judged after the last step: the settle() pseudo-step
+		fmt.Fprintf(&b, "  %2d. %s (after the last step)\n", d.Step, d.Action)
+	}
 	if len(d.Transcript) > 0 {
 		b.WriteString("Transcript:\n")
 		for _, l := range d.Transcript {

@@ -69,3 +69,25 @@ func TestTextAndJUnitNumberTheLastStepAsTheSequenceLength(t *testing.T) {
 		t.Errorf("junit:\n%s", x)
 	}
 }
+
+// TestLateCallbackStepIsListed: a failure judged after the last step
+// (settle(), late callbacks) is at step len+1, and that pseudo-step is
+// listed under the sequence, so no number points past what is shown.
+func TestLateCallbackStepIsListed(t *testing.T) {
+	d := ipamHang(3)
+	d.Step, d.Action, d.Observed = len(d.Sequence)+1, "settle()", "NotifyAsyncSchemaConversionComplete"
+	r := &Report{Schema: Schema, SchemaVersion: SchemaVersion, Models: []Model{{Name: "ipam", Profile: "documented",
+		Divergences: []Divergence{d}}}}
+	Recompute(r)
+	var b bytes.Buffer
+	if err := WriteText(&b, r, false); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "at step 4, settle()") || !strings.Contains(b.String(), " 4. settle()   <- NotifyAsyncSchemaConversionComplete") {
+		t.Errorf("text:\n%s", b.String())
+	}
+	x, _ := MarshalJUnit(r)
+	if !bytes.Contains(x, []byte(" 4. settle() (after the last step)")) {
+		t.Errorf("junit:\n%s", x)
+	}
+}

@@ -272,6 +272,9 @@ func (t *textWriter) divergence(d *Divergence, in string) {
 		}
 		t.printf("%s  %s\n", in, line)
 	}
+	if d.Step == len(steps)+1 { // judged after the last step: the settle() pseudo-step
+		t.printf("%s  %s\n", in, t.c(color, fmt.Sprintf("%2d. %s   <- %s", d.Step, d.Action, d.Observed)))
+	}
 	if len(d.Transcript) > 0 {
 		t.printf("%sWire:\n", in)
 		for _, l := range d.Transcript {
