@@ -71,6 +71,15 @@ func TestStepNumbersAgreeEverywhere(t *testing.T) {
 		t.Errorf("report.xml does not say step %d", n)
 	}
 
+	// The action names its argument the same way everywhere: the deep
+	// mutant's last step is CompleteCommand on device index 1, whose
+	// wire command id is 0.
+	if ff.Divergence.Action != "CompleteCommand(device=1)" || ff.Steps[n-1] != ff.Divergence.Action ||
+		!strings.Contains(string(data), `"action": "CompleteCommand(device=1)"`) || !strings.Contains(r.stdout, "8. CompleteCommand(device=1)") ||
+		!strings.Contains(string(junit), "CompleteCommand(device=1)") || !strings.Contains(string(html), "CompleteCommand(device=1)") {
+		t.Errorf("the failing action is not rendered CompleteCommand(device=1) everywhere (file: %q)", ff.Divergence.Action)
+	}
+
 	v := specgate(t, 2*time.Minute, "replay", ff.Path, "-v")
 	if v.code != 1 {
 		t.Fatalf("replay -v: exit %d\n%s%s", v.code, v.stdout, v.stderr)
