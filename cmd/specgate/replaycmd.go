@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/specgate/specgate/internal/shellword"
 	"github.com/specgate/specgate/internal/target"
 )
 
@@ -104,13 +105,7 @@ func program() string {
 }
 
 // shellJoin shell-quotes every word and joins them with spaces.
-func shellJoin(words []string) string {
-	q := make([]string, len(words))
-	for i, w := range words {
-		q[i] = shellQuote(w)
-	}
-	return strings.Join(q, " ")
-}
+func shellJoin(words []string) string { return shellword.Join(words...) }
 
 // replayCommandWith builds the command that replays the failure file at
 // path against the run's target, reached the way the run reached it:

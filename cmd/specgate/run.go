@@ -20,6 +20,7 @@ import (
 	"github.com/specgate/specgate/internal/failfile"
 	"github.com/specgate/specgate/internal/redact"
 	"github.com/specgate/specgate/internal/report"
+	"github.com/specgate/specgate/internal/shellword"
 	"github.com/specgate/specgate/internal/target"
 	"github.com/specgate/specgate/internal/version"
 	"github.com/specgate/specgate/models"
@@ -435,14 +436,6 @@ func (rf *runFlags) replayCommand(path, tgt string) string {
 	return replayCommandWith(program(), path, tgt, rf.replayFlags)
 }
 
-func shellQuote(s string) string {
-	if s != "" && strings.IndexFunc(s, func(r rune) bool {
-		return !(r == '/' || r == '.' || r == '-' || r == '_' || r == ':' || r == '=' || r == ',' ||
-			(r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9'))
-	}) < 0 {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-}
+func shellQuote(s string) string { return shellword.Quote(s) }
 
 func versionString() string { return version.Version }
