@@ -6,7 +6,7 @@ import "strings"
 
 // Quote returns s as one shell word: unchanged when it holds only
 // characters no shell treats specially, otherwise in single quotes (a
-// single quote inside becomes '\”).
+// single quote inside closes the quotes, is escaped, and reopens them).
 func Quote(s string) string {
 	if s != "" && strings.IndexFunc(s, func(r rune) bool {
 		return !(r == '/' || r == '.' || r == '-' || r == '_' || r == ':' || r == '=' || r == ',' || r == '@' || r == '+' ||
