@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"io"
 	"context"
 	"encoding/json"
 	"errors"
@@ -180,5 +181,35 @@ func TestPrintedReplayCommandQuotesExecTarget(t *testing.T) {
 	}
 	if code, rout := shell(t, dir, cmds[0], 2*time.Minute); code != 1 || !strings.Contains(rout, "REPRODUCED") {
 		t.Fatalf("pasted %s: exit %d, want 1\n%s", cmds[0], code, rout)
+	}
+}
+
+// TestReplayCommandCarriesSecurityFlagsNotCredentials: the TLS files and
+// the credential's file are passed on, the credential itself never, and
+// flags that only shape the search (--checks, --seed) are left out.
+func TestReplayCommandCarriesSecurityFlagsNotCredentials(t *testing.T) {
+	dir := t.TempDir()
+	auth := filepath.Join(dir, "auth")
+	if err := os.WriteFile(auth, []byte("Bearer sekrit-token-123\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv(AuthEnv, "")
+	rf, err := parseRunFlags([]string{"--target", "soap:https://h:8443/ipam", "--ca-cert", "ca.pem", "--client-cert", "c.pem",
+		"--client-key", "k.pem", "--auth-file", auth, "--control", "https://h:8443/control", "--quiescence", "2s",
+		"--checks", "7", "--seed", "9", "--profile", "strict"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := rf.replayCommand("out/f.json", "soap:https://h:8443/ipam")
+	for _, want := range []string{" replay out/f.json --target soap:https://h:8443/ipam --profile strict --control https://h:8443/control",
+		"--ca-cert ca.pem --client-cert c.pem --client-key k.pem --auth-file " + shellQuote(auth), "--quiescence 2s"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("%s lacks %q", got, want)
+		}
+	}
+	for _, bad := range []string{"sekrit", "--checks", "--seed"} {
+		if strings.Contains(got, bad) {
+			t.Errorf("%s contains %q", got, bad)
+		}
 	}
 }
