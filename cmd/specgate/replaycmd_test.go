@@ -2,10 +2,10 @@ package main
 
 import (
 	"bytes"
-	"io"
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
