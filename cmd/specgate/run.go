@@ -327,7 +327,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 		mr.Fenced, mr.Unreported = res.Fenced, res.Unreported
 		for _, fs := range res.Faults {
 			f := report.Fault{Kind: fs.Kind, Occurrences: fs.Occurrences, Calls: res.Steps,
-				FirstCheck: fs.FirstCheck, FirstStep: fs.FirstStep, FirstAction: fs.FirstAction}
+				FirstCheck: fs.FirstCheck, FirstStep: fs.FirstStep, FirstLength: fs.FirstLength, FirstAction: fs.FirstAction}
 			if res.Steps > 0 {
 				f.Rate = float64(fs.Occurrences) / float64(res.Steps)
 			}

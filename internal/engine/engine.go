@@ -340,7 +340,7 @@ func (e *Engine) commitCheck(ctx context.Context, res *Result, faults map[string
 		if fs, ok := faults[d.Kind]; ok {
 			fs.Occurrences++
 		} else {
-			faults[d.Kind] = &FaultStat{Kind: d.Kind, Occurrences: 1, FirstCheck: c.i, FirstStep: d.Step, FirstAction: d.Action}
+			faults[d.Kind] = &FaultStat{Kind: d.Kind, Occurrences: 1, FirstCheck: c.i, FirstStep: d.Step, FirstLength: len(c.seq), FirstAction: d.Action}
 		}
 	}
 	if c.stop != nil {

@@ -110,8 +110,10 @@ type Fault struct {
 	Calls       int     `json:"calls"`
 	Rate        float64 `json:"rate"` // Occurrences per call
 	FirstCheck  int     `json:"firstCheck"`
-	FirstStep   int     `json:"firstStep"` // 1-based
-	FirstAction string  `json:"firstAction"`
+	FirstStep   int     `json:"firstStep"` // 1-based, in the first check's unshrunk sequence
+	// FirstLength is the length of that unshrunk sequence (0: unknown).
+	FirstLength int    `json:"firstLength,omitempty"`
+	FirstAction string `json:"firstAction"`
 }
 
 // Baseline summarises the known-deviation baseline applied to the run.

@@ -91,3 +91,19 @@ func TestLateCallbackStepIsListed(t *testing.T) {
 		t.Errorf("junit:\n%s", x)
 	}
 }
+
+// TestFaultFirstStepSaysItsSequence: a transport fault's first step
+// counts in the first check's unshrunk sequence; the text says so, so
+// "step 32" next to a 17-step shrunk sequence is not read as a step of it.
+func TestFaultFirstStepSaysItsSequence(t *testing.T) {
+	r := &Report{Schema: Schema, SchemaVersion: SchemaVersion, Models: []Model{{Name: "vdi", Profile: "documented",
+		Faults: []Fault{{Kind: "hang", Occurrences: 2, Calls: 900, FirstCheck: 4, FirstStep: 32, FirstLength: 40, FirstAction: "GetCommand(device=0)"}}}}}
+	Recompute(r)
+	var b bytes.Buffer
+	if err := WriteText(&b, r, false); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "first at check 4 step 32 GetCommand(device=0) (of that check's 40 unshrunk steps)") {
+		t.Errorf("text:\n%s", b.String())
+	}
+}
