@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 
 	"github.com/specgate/specgate/internal/shellword"
@@ -19,8 +20,10 @@ const modulePath = "github.com/specgate/specgate"
 // or judged, in the order a printed replay command gives them. A run
 // passes on every one the user set (and only those: a default stays a
 // default), so the printed command reaches the target the way the run
-// did. Credentials never appear: --auth-file names a file, and the value
-// of $SPECGATE_AUTH stays in the environment.
+// did. Credentials never appear: --auth-file names a file, the value of
+// $SPECGATE_AUTH stays in the environment, and --shim-env NAME=VALUE
+// (whose value may be a secret; its flag.Value prints the names only) is
+// passed on as --shim-env NAME="$NAME", to be exported before pasting.
 var replayFlagNames = []string{
 	"profile", "control", "encoding", "via", "callback-listen",
 	"ca-cert", "client-cert", "client-key", "auth-file",
@@ -28,19 +31,32 @@ var replayFlagNames = []string{
 	"shim-env",
 }
 
-// setFlags returns, in replayFlagNames order, "--name value" pairs of the
-// flags of fs that were set on the command line and that replay accepts.
+// setFlags returns, in replayFlagNames order, the flags of fs that were
+// set on the command line and that replay accepts, as shell text ready to
+// paste: "--name 'value'" with the value quoted.
 func setFlags(fs *flag.FlagSet) []string {
 	set := map[string]string{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = f.Value.String() })
 	var out []string
 	for _, n := range replayFlagNames {
-		if v, ok := set[n]; ok {
-			out = append(out, "--"+n, v)
+		v, ok := set[n]
+		switch {
+		case !ok:
+		case n == "shim-env":
+			for _, name := range strings.Split(v, ",") {
+				if envNameRE.MatchString(name) {
+					out = append(out, "--shim-env "+name+`="$`+name+`"`)
+				}
+			}
+		default:
+			out = append(out, "--"+n+" "+shellword.Quote(v))
 		}
 	}
 	return out
 }
+
+// envNameRE is a portable environment variable name, safe unquoted.
+var envNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 // programWords returns the words that start this program again, the way
 // the user started it, so a printed command pastes and works from the
@@ -109,13 +125,12 @@ func shellJoin(words []string) string { return shellword.Join(words...) }
 
 // replayCommandWith builds the command that replays the failure file at
 // path against the run's target, reached the way the run reached it:
-// prog is the program (program()), extra the run's connection flags
-// (setFlags). Every word is shell-quoted.
+// prog is the program (program()), extra the run's connection flags as
+// shell text (setFlags). Every word is shell-quoted.
 func replayCommandWith(prog, path, tgt string, extra []string) string {
 	words := []string{"replay", path}
 	if tgt != target.Embedded && tgt != "" {
 		words = append(words, "--target", tgt)
 	}
-	words = append(words, extra...)
-	return prog + " " + shellJoin(words)
+	return strings.Join(append([]string{prog, shellJoin(words)}, extra...), " ")
 }

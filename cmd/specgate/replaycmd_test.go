@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"io"
 	"os"
 	"os/exec"
@@ -42,7 +43,7 @@ func TestProgramWords(t *testing.T) {
 
 func TestReplayCommandQuotesEveryWord(t *testing.T) {
 	got := replayCommandWith("bin/specgate", "out dir/f.json", "vdi:exec:'./my shim' --x",
-		[]string{"--control", "http://h:1/c?a=b&c", "--encoding", "text"})
+		[]string{"--control 'http://h:1/c?a=b&c'", "--encoding text"})
 	want := `bin/specgate replay 'out dir/f.json' --target 'vdi:exec:'\''./my shim'\'' --x' --control 'http://h:1/c?a=b&c' --encoding text`
 	if got != want {
 		t.Fatalf("got  %s\nwant %s", got, want)
@@ -211,5 +212,47 @@ func TestReplayCommandCarriesSecurityFlagsNotCredentials(t *testing.T) {
 		if strings.Contains(got, bad) {
 			t.Errorf("%s contains %q", got, bad)
 		}
+	}
+}
+
+// secretEnv stands in for --shim-env: its String lists names only.
+type secretEnv []string
+
+func (e *secretEnv) String() string {
+	var n []string
+	for _, kv := range *e {
+		name, _, _ := strings.Cut(kv, "=")
+		n = append(n, name)
+	}
+	return strings.Join(n, ",")
+}
+func (e *secretEnv) Set(v string) error { *e = append(*e, v); return nil }
+
+// TestShimEnvIsPassedByName: a --shim-env NAME=VALUE flag (a value that
+// may be a secret) is passed on as --shim-env NAME="$NAME", and the
+// printed command, run by sh with NAME exported, hands the value over.
+func TestShimEnvIsPassedByName(t *testing.T) {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	var env secretEnv
+	fs.Var(&env, "shim-env", "")
+	fs.String("control", "", "")
+	if err := fs.Parse([]string{"--shim-env", "SG_TOKEN=s3cret value", "--shim-env", "OTHER=1", "--control", "http://h/c"}); err != nil {
+		t.Fatal(err)
+	}
+	got := replayCommandWith("printf '%s\\n'", "f.json", "embedded", setFlags(fs))
+	if strings.Contains(got, "s3cret") {
+		t.Fatalf("the value is printed: %s", got)
+	}
+	if !strings.Contains(got, `--control http://h/c --shim-env SG_TOKEN="$SG_TOKEN" --shim-env OTHER="$OTHER"`) {
+		t.Fatalf("got %s", got)
+	}
+	cmd := exec.Command("sh", "-c", got)
+	cmd.Env = append(os.Environ(), "SG_TOKEN=s3cret value", "OTHER=1")
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(out), "\nSG_TOKEN=s3cret value\n") {
+		t.Fatalf("sh passed %q", out)
 	}
 }
