@@ -138,7 +138,7 @@ func cmdReplay(args []string, stdout, stderr io.Writer) (int, error) {
 // lines and its verdict.
 func printStep(w io.Writer, r engine.StepResult, n int) {
 	if r.Action == nil {
-		fmt.Fprintf(w, "after step %d: late callbacks (settle)\n", n)
+		fmt.Fprintf(w, "step %d (after the last step)  settle(): late callbacks\n", r.Step)
 	} else {
 		fmt.Fprintf(w, "step %d/%d  %s\n", r.Step, n, r.Action)
 	}
