@@ -24,7 +24,29 @@ type Action struct {
 	Arg int `json:"arg,omitempty"`
 }
 
-// String renders the action the way failure reports print it.
+// ArgNames says what an operation's Idx and Arg mean, so a rendered action
+// names its arguments in the model's vocabulary: CompleteCommand(device=1)
+// is the call on device index 1, whatever command id goes on the wire.
+type ArgNames struct {
+	// Idx names Idx ("device", "session"); "" renders Idx bare.
+	Idx string
+	// Arg names Arg ("devices", "family"); when set, Arg is always
+	// rendered, 0 included. ArgValues, when given, renders Arg as
+	// ArgValues[Arg] ("family=schema").
+	Arg       string
+	ArgValues []string
+}
+
+// argNames is filled by the model packages' NameArgs calls at init time
+// and only read afterwards.
+var argNames = map[string]ArgNames{}
+
+// NameArgs records what op's arguments mean for String. Model packages
+// call it from init, once per operation.
+func NameArgs(op string, n ArgNames) { argNames[op] = n }
+
+// String renders the action the way every report, failure file and the
+// terminal print it: Op(name=value, ...) with the names NameArgs gave.
 func (a Action) String() string {
 	if strings.HasPrefix(a.Op, "ctl.Set") {
 		return a.Op + "(" + strconv.FormatBool(a.Arg == 1) + ")"
@@ -33,11 +55,25 @@ func (a Action) String() string {
 	b.WriteString(a.Op)
 	b.WriteByte('(')
 	sep := ""
+	n, named := argNames[a.Op]
 	if a.Idx >= 0 {
+		if n.Idx != "" {
+			b.WriteString(n.Idx)
+			b.WriteByte('=')
+		}
 		b.WriteString(strconv.Itoa(a.Idx))
 		sep = ", "
 	}
-	if a.Arg != 0 {
+	if named && n.Arg != "" {
+		b.WriteString(sep)
+		b.WriteString(n.Arg)
+		b.WriteByte('=')
+		if a.Arg >= 0 && a.Arg < len(n.ArgValues) {
+			b.WriteString(n.ArgValues[a.Arg])
+		} else {
+			b.WriteString(strconv.Itoa(a.Arg))
+		}
+	} else if a.Arg != 0 {
 		b.WriteString(sep)
 		b.WriteString("arg=")
 		b.WriteString(strconv.Itoa(a.Arg))

@@ -25,6 +25,10 @@ a target (default: the target recorded in the file) and reports whether the
 divergence reproduces. The sequence itself is stored, so a failure file stays
 valid when the generator changes.
 
+With -v every step is printed as it is judged, numbered from 1: the action,
+its request and the SUT's answer on the wire, and the verdict (ok, or the
+divergence with what was expected and what happened).
+
 Exit status: 1 when a divergence reproduces (the same or another one),
 0 when the target conforms on the sequence, 2 on a bad file or flag,
 3 when the target is unreachable or crashed.
@@ -37,6 +41,7 @@ func cmdReplay(args []string, stdout, stderr io.Writer) (int, error) {
 	fs.SetOutput(stderr)
 	tgt := fs.String("target", "", "target to replay against (default: the file's target)")
 	profile := fs.String("profile", "", "profile (default: the file's profile)")
+	verbose := fs.Bool("v", false, "print every step: its request, the SUT's answer and the verdict")
 	rf := &runFlags{stderr: stderr, parallel: 1}
 	fs.DurationVar(&rf.callTimeout, "call-timeout", 5*time.Second, "deadline of every call to the SUT")
 	addSOAPFlags(fs, rf)
@@ -102,11 +107,15 @@ func cmdReplay(args []string, stdout, stderr io.Writer) (int, error) {
 		return 0, err
 	}
 	defer b.close()
-	d, transcript, err := engine.Replay(ctx, b.target, ff.Sequence)
+	fmt.Fprintf(stdout, "replaying %d steps of %s/%s against %s\n", len(ff.Sequence), ff.Model, *profile, spec.Raw)
+	var each func(engine.StepResult)
+	if *verbose {
+		each = func(r engine.StepResult) { printStep(stdout, r, len(ff.Sequence)) }
+	}
+	d, transcript, err := engine.ReplaySteps(ctx, b.target, ff.Sequence, each)
 	if err != nil {
 		return 0, &unreachableError{fmt.Errorf("replay: %w", err)}
 	}
-	fmt.Fprintf(stdout, "replaying %d steps of %s/%s against %s\n", len(ff.Sequence), ff.Model, *profile, spec.Raw)
 	if d == nil {
 		fmt.Fprintln(stdout, "PASS: the target conforms on this sequence")
 		return ExitConformant, nil
@@ -120,11 +129,49 @@ func cmdReplay(args []string, stdout, stderr io.Writer) (int, error) {
 		fmt.Fprintln(stdout, "DIFFERENT divergence: "+d.Message())
 		fmt.Fprintln(stdout, "  recorded: "+ff.Divergence.Message())
 	}
-	for _, l := range transcript {
-		fmt.Fprintln(stdout, "  "+l)
+	if !*verbose {
+		for _, l := range transcript {
+			fmt.Fprintln(stdout, "  "+l)
+		}
 	}
 	if exitFor(d.Kind) == ExitUnreachable {
 		return ExitUnreachable, nil
 	}
 	return ExitDivergence, nil
+}
+
+// printStep prints one step of replay -v: "step i/n action", its wire
+// lines and its verdict.
+func printStep(w io.Writer, r engine.StepResult, n int) {
+	if r.Action == nil {
+		fmt.Fprintf(w, "step %d (after the last step)  settle(): late callbacks\n", r.Step)
+	} else {
+		fmt.Fprintf(w, "step %d/%d  %s\n", r.Step, n, r.Action)
+	}
+	if !r.Executed {
+		fmt.Fprintln(w, "  skipped: the model cannot judge this call in this state")
+		return
+	}
+	for _, l := range r.Wire {
+		fmt.Fprintln(w, "  "+l)
+	}
+	if len(r.Wire) == 0 && r.Action != nil {
+		fmt.Fprintln(w, "  (no wire: an in-process target)")
+	}
+	if r.D == nil {
+		fmt.Fprintln(w, "  ok")
+		return
+	}
+	d := r.D
+	expected := "(nothing)"
+	if len(d.Expected) > 0 {
+		expected = strings.Join(d.Expected, " | ")
+	}
+	fmt.Fprintf(w, "  %s [%s] in cell %s\n", strings.ToUpper(d.Kind), d.Clause, d.Cell)
+	fmt.Fprintf(w, "    Expected: %s\n", expected)
+	actual := d.Observed
+	if d.Detail != "" {
+		actual += " (" + d.Detail + ")"
+	}
+	fmt.Fprintf(w, "    Actual:   %s\n", actual)
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/specgate/specgate/internal/failfile"
 	"github.com/specgate/specgate/internal/redact"
 	"github.com/specgate/specgate/internal/report"
+	"github.com/specgate/specgate/internal/shellword"
 	"github.com/specgate/specgate/internal/target"
 	"github.com/specgate/specgate/internal/version"
 	"github.com/specgate/specgate/models"
@@ -76,6 +77,9 @@ type runFlags struct {
 	checkpoints             int
 	// extra environment of an exec shim child (--shim-env NAME=VALUE)
 	shimEnv shimEnv
+	// replayFlags are the connection flags the user set, passed on to
+	// every printed replay command (setFlags).
+	replayFlags []string
 }
 
 func parseRunFlags(args []string, stderr io.Writer) (*runFlags, error) {
@@ -143,6 +147,7 @@ func parseRunFlags(args []string, stderr io.Writer) (*runFlags, error) {
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	rf.replayFlags = setFlags(fs)
 	if !set["json"] {
 		rf.jsonOut = filepath.Join(rf.out, "report.json")
 	}
@@ -319,7 +324,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 				corpusSeen[divergenceSignature(mb.name, *d)] = true
 				addFailure(engine.Failure{Model: mb.name, Profile: rf.profile, Seed: cf.Seed, Check: cf.Check,
 					Sequence: cf.Sequence, Original: len(cf.Sequence), Divergence: *d, Transcript: transcript},
-					cf.Path, replayCommand(cf.Path, spec.Raw))
+					cf.Path, rf.replayCommand(cf.Path, spec.Raw))
 			}
 		}
 		if replayed > 0 {
@@ -338,7 +343,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 				prog.failure()
 				redactFailure(rf.redactor, &f)
 				ff := failfile.FromFailure(f, spec.Raw, version.Version)
-				path, werr := ff.Write(failDir, func(path string) string { return replayCommand(path, spec.Raw) })
+				path, werr := ff.Write(failDir, func(path string) string { return rf.replayCommand(path, spec.Raw) })
 				if werr != nil {
 					writeFailed.Store(true)
 					fmt.Fprintf(stderr, "specgate: %v\n", werr)
@@ -368,7 +373,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 		mr.Fenced, mr.Unreported = res.Fenced, res.Unreported
 		for _, fs := range res.Faults {
 			f := report.Fault{Kind: fs.Kind, Occurrences: fs.Occurrences, Calls: res.Steps,
-				FirstCheck: fs.FirstCheck, FirstStep: fs.FirstStep, FirstAction: fs.FirstAction}
+				FirstCheck: fs.FirstCheck, FirstStep: fs.FirstStep, FirstLength: fs.FirstLength, FirstAction: fs.FirstAction}
 			if res.Steps > 0 {
 				f.Rate = float64(fs.Occurrences) / float64(res.Steps)
 			}
@@ -453,23 +458,14 @@ func exitFor(kind string) int {
 	return ExitDivergence
 }
 
-func replayCommand(path, tgt string) string {
-	cmd := "specgate replay " + shellQuote(path)
-	if tgt != target.Embedded {
-		cmd += " --target " + shellQuote(tgt)
-	}
-	return cmd
+// replayCommand is the command, to paste as it is from the directory the
+// run started in, that replays the failure file at path against tgt the
+// way this run reached it (see programWords and replayFlagNames).
+func (rf *runFlags) replayCommand(path, tgt string) string {
+	return replayCommandWith(program(), path, tgt, rf.replayFlags)
 }
 
-func shellQuote(s string) string {
-	if s != "" && strings.IndexFunc(s, func(r rune) bool {
-		return !(r == '/' || r == '.' || r == '-' || r == '_' || r == ':' || r == '=' || r == ',' ||
-			(r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9'))
-	}) < 0 {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-}
+func shellQuote(s string) string { return shellword.Quote(s) }
 
 // buildInfo is the build the report records (commit, date, Go version).
 func buildInfo() *version.Build {

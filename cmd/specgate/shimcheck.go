@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/specgate/specgate/internal/shim"
@@ -68,13 +69,17 @@ func cmdShimCheck(args []string, stdout, stderr io.Writer) (int, error) {
 	}
 	defer c.Shutdown()
 	problems := 0
+	// The child's stderr tail is printed once, at the end: every failing
+	// call carries the same (growing) tail, so the last one holds it all.
+	var tail string
+	defer func() { printStderrTail(stdout, tail) }()
 	report := func(what string, err error, hr uint32, extra string) {
 		if err != nil {
 			problems++
 			fmt.Fprintf(stdout, "  FAIL  %-22s %v\n", what, err)
 			var se *shim.Error
 			if errors.As(err, &se) && se.StderrTail != "" {
-				fmt.Fprintf(stdout, "        shim stderr (tail): %q\n", se.StderrTail)
+				tail = se.StderrTail
 			}
 			return
 		}
@@ -143,6 +148,19 @@ func cmdShimCheck(args []string, stdout, stderr io.Writer) (int, error) {
 		fmt.Fprintf(stdout, "%d problem(s): fix them before running specgate run\n", problems)
 		return ExitDivergence, nil
 	}
-	fmt.Fprintln(stdout, "the shim speaks specgate-vdi-shim/1; now run: specgate run --target "+shellQuote(spec.Raw))
+	fmt.Fprintln(stdout, "the shim speaks specgate-vdi-shim/1; now run: "+program()+" run --target "+shellQuote(spec.Raw))
 	return ExitConformant, nil
+}
+
+// printStderrTail prints the shim child's stderr tail once, one "| " line
+// per line, after every call was tried.
+func printStderrTail(w io.Writer, tail string) {
+	tail = strings.TrimRight(tail, "\n")
+	if tail == "" {
+		return
+	}
+	fmt.Fprintln(w, "shim stderr (its last lines, once for all the calls above):")
+	for _, l := range strings.Split(tail, "\n") {
+		fmt.Fprintln(w, "  | "+l)
+	}
 }

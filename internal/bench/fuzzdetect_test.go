@@ -76,7 +76,7 @@ func FuzzDetectVDI(f *testing.F) {
 		}
 		if d != nil {
 			t.Fatalf("%s exec=%d at=%d kind=%s clause=%s step=%d: %s",
-				fuzzMarker, n, time.Now().UnixNano(), d.Kind, d.Clause, d.Step+1, d.Message())
+				fuzzMarker, n, time.Now().UnixNano(), d.Kind, d.Clause, d.Step, d.Message())
 		}
 	}))
 }

@@ -340,7 +340,7 @@ func (e *Engine) commitCheck(ctx context.Context, res *Result, faults map[string
 		if fs, ok := faults[d.Kind]; ok {
 			fs.Occurrences++
 		} else {
-			faults[d.Kind] = &FaultStat{Kind: d.Kind, Occurrences: 1, FirstCheck: c.i, FirstStep: d.Step, FirstAction: d.Action}
+			faults[d.Kind] = &FaultStat{Kind: d.Kind, Occurrences: 1, FirstCheck: c.i, FirstStep: d.Step, FirstLength: len(c.seq), FirstAction: d.Action}
 		}
 	}
 	if c.stop != nil {
@@ -393,10 +393,10 @@ func (e *Engine) fence(res *Result, c checkResult) {
 	if cl := e.class[sig]; cl == ClassFlaky || cl == ClassConcurrentOnly {
 		return
 	}
-	if d.Key == 0 || d.Step < 0 || d.Step >= len(c.seq) {
+	if d.Key == 0 || d.Step < 1 || d.Step > len(c.seq) {
 		return
 	}
-	idx, ok := e.index[c.seq[d.Step]]
+	idx, ok := e.index[c.seq[d.Step-1]]
 	if !ok || e.cur.Load().fenced(d.Key, idx) {
 		return
 	}
@@ -482,24 +482,54 @@ func (e *Engine) execute(ctx context.Context, name string, seq []models.Action, 
 // divergence (nil when the target conforms on it) with the transcript of
 // the failing step.
 func Replay(ctx context.Context, t Target, seq []models.Action) (*Divergence, []string, error) {
+	return ReplaySteps(ctx, t, seq, nil)
+}
+
+// StepResult is one step of a replay as ReplaySteps reports it.
+type StepResult struct {
+	// Step is the 1-based step number; len(sequence)+1 for the check made
+	// after the last step (late callbacks), whose Action is nil.
+	Step     int
+	Action   *models.Action
+	Executed bool        // false: the model could not judge the action there (skipped)
+	D        *Divergence // nil: the step conformed
+	Wire     []string    // the wire transcript of the step
+}
+
+// ReplaySteps is Replay that also hands every step, as it is judged, to
+// each (which may be nil): its number, action, wire transcript and
+// verdict. It stops at the first divergence, as Replay does.
+func ReplaySteps(ctx context.Context, t Target, seq []models.Action, each func(StepResult)) (*Divergence, []string, error) {
 	s, err := t.NewSession(ctx, "replay", false)
 	if err != nil {
 		return nil, nil, err
 	}
 	defer s.Close(ctx)
-	for i, a := range seq {
-		if d, _ := s.Step(ctx, i, a); d != nil {
-			if ctx.Err() != nil {
-				return nil, nil, fmt.Errorf("replay interrupted: %w", ctx.Err())
+	for i := range seq {
+		d, executed := s.Step(ctx, i, seq[i])
+		if d != nil && ctx.Err() != nil {
+			return nil, nil, fmt.Errorf("replay interrupted: %w", ctx.Err())
+		}
+		if each != nil {
+			var wire []string
+			if executed {
+				wire = s.Transcript()
 			}
+			each(StepResult{Step: i + 1, Action: &seq[i], Executed: executed, D: d, Wire: wire})
+		}
+		if d != nil {
 			return d, s.Transcript(), nil
 		}
 	}
 	if f, ok := s.(Finisher); ok {
-		if d := f.Finish(ctx, len(seq)); d != nil {
-			if ctx.Err() != nil {
-				return nil, nil, fmt.Errorf("replay interrupted: %w", ctx.Err())
-			}
+		d := f.Finish(ctx, len(seq))
+		if d != nil && ctx.Err() != nil {
+			return nil, nil, fmt.Errorf("replay interrupted: %w", ctx.Err())
+		}
+		if each != nil {
+			each(StepResult{Step: len(seq) + 1, Executed: true, D: d, Wire: s.Transcript()})
+		}
+		if d != nil {
 			return d, s.Transcript(), nil
 		}
 	}

@@ -81,7 +81,7 @@ func (s *counterSession) Step(_ context.Context, i int, a models.Action) (*Diver
 	}
 	s.n = got
 	if got != want {
-		return &Divergence{Kind: KindDivergence, Clause: "counter/dec", Step: i, Action: a.String(),
+		return &Divergence{Kind: KindDivergence, Clause: "counter/dec", Step: i + 1, Action: a.String(),
 			Expected: []string{fmt.Sprint(want)}, Observed: fmt.Sprint(got)}, true
 	}
 	return nil, true

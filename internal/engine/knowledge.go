@@ -101,9 +101,12 @@ type FaultStat struct {
 	Kind string `json:"kind"`
 	// Occurrences is how many checks ran into it.
 	Occurrences int `json:"occurrences"`
-	// FirstCheck and FirstStep locate its first occurrence.
-	FirstCheck int `json:"firstCheck"`
-	FirstStep  int `json:"firstStep"`
+	// FirstCheck and FirstStep (1-based) locate its first occurrence, in
+	// that check's unshrunk sequence of FirstLength steps (not the shrunk
+	// sequence the failure is reported with).
+	FirstCheck  int `json:"firstCheck"`
+	FirstStep   int `json:"firstStep"`
+	FirstLength int `json:"firstLength"`
 	// FirstAction is the call of its first occurrence.
 	FirstAction string `json:"firstAction"`
 }

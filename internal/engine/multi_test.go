@@ -91,7 +91,7 @@ func (s *gridSession) Step(ctx context.Context, i int, a models.Action) (*Diverg
 	cell := strconv.Itoa(s.n) + "/" + a.Op
 	key := uint64(s.n) + 1
 	if t.bugs&bugInterrupt != 0 && ctx.Err() != nil {
-		return &Divergence{Kind: KindCrash, Clause: "grid/" + a.Op, Cell: cell, Step: i, Action: a.String(), Observed: KindCrash, Key: key}, true
+		return &Divergence{Kind: KindCrash, Clause: "grid/" + a.Op, Cell: cell, Step: i + 1, Action: a.String(), Observed: KindCrash, Key: key}, true
 	}
 	want := gridNext(s.n, a.Op)
 	got, obs := want, "ok"
@@ -115,7 +115,7 @@ func (s *gridSession) Step(ctx context.Context, i int, a models.Action) (*Diverg
 		if !s.cont {
 			s.n = got
 		}
-		return &Divergence{Kind: KindDivergence, Clause: "grid/" + a.Op, Cell: cell, Step: i, Action: a.String(),
+		return &Divergence{Kind: KindDivergence, Clause: "grid/" + a.Op, Cell: cell, Step: i + 1, Action: a.String(),
 			Expected: []string{"ok"}, Observed: obs, Key: key}, true
 	}
 	s.n = got

@@ -160,8 +160,8 @@ func (e *Engine) minimize(ctx context.Context, kn *knowledge, name string, orig 
 	}
 	best := orig
 	tried[seqKey(orig)] = true
-	if d.Step >= 0 && d.Step+1 < len(orig) && fails(orig[:d.Step+1]) {
-		best = orig[:d.Step+1]
+	if d.Step >= 1 && d.Step < len(orig) && fails(orig[:d.Step]) {
+		best = orig[:d.Step]
 	}
 	// The search first, on part of the budget: most of its candidates pass,
 	// which is cheap even when a failing replay is not (a hang costs the

@@ -24,9 +24,12 @@ const (
 // Divergence is what a Session reports when a step breaks the model. Every
 // field must be deterministic for a given sequence: no ports, ids, times.
 type Divergence struct {
-	Kind     string   `json:"kind"`
-	Clause   string   `json:"clause"`
-	Cell     string   `json:"cell"`
+	Kind   string `json:"kind"`
+	Clause string `json:"clause"`
+	Cell   string `json:"cell"`
+	// Step is the 1-based number of the failing step in the sequence;
+	// len(sequence)+1 when the failure was found after the last step
+	// (late callbacks, judged by the settle() pseudo-step).
 	Step     int      `json:"step"`
 	Action   string   `json:"action"`
 	Expected []string `json:"expected"`
@@ -45,7 +48,7 @@ func (d *Divergence) Message() string {
 	var b strings.Builder
 	b.WriteString(d.Kind)
 	b.WriteString(" at step ")
-	b.WriteString(strconv.Itoa(d.Step + 1))
+	b.WriteString(strconv.Itoa(d.Step))
 	b.WriteString(" ")
 	b.WriteString(d.Action)
 	b.WriteString(" [")

@@ -15,14 +15,17 @@ import (
 
 	"github.com/specgate/specgate/internal/atomicfile"
 	"github.com/specgate/specgate/internal/engine"
+	"github.com/specgate/specgate/internal/jsonenc"
 	"github.com/specgate/specgate/models"
 )
 
 // Schema identifies a failure file; SchemaVersion is the newest version this
-// build reads and the one it writes.
+// build reads and the one it writes. Version 2 numbers divergence.step
+// from 1, as every output does; version 1 files (numbered from 0) are
+// still read and converted.
 const (
 	Schema        = "specgate/failure"
-	SchemaVersion = 1
+	SchemaVersion = 2
 	// MaxSize bounds the size of a failure file read from disk.
 	MaxSize = 16 << 20
 )
@@ -86,11 +89,10 @@ func (f *File) Write(dir string, replayCmd func(path string) string) (string, er
 	if replayCmd != nil {
 		f.Replay = replayCmd(path)
 	}
-	data, err := json.MarshalIndent(f, "", "  ")
+	data, err := jsonenc.Indent(f)
 	if err != nil {
 		return "", fmt.Errorf("encode failure file: %w", err)
 	}
-	data = append(data, '\n')
 	if err := atomicfile.Write(path, data, 0o644); err != nil {
 		return "", fmt.Errorf("write failure file: %w", err)
 	}
@@ -133,6 +135,11 @@ func Parse(data []byte, validAction func(model string, a models.Action) error) (
 	}
 	if len(f.Sequence) == 0 {
 		return nil, errors.New("corrupt failure file: the sequence is empty")
+	}
+	if f.SchemaVersion == 1 {
+		// Version 1 numbered the failing step from 0.
+		f.Divergence.Step++
+		f.SchemaVersion = SchemaVersion
 	}
 	if validAction != nil {
 		for i, a := range f.Sequence {

@@ -39,7 +39,7 @@ func TestRoundTripAndAtomicWrite(t *testing.T) {
 
 func TestRejectsForeignCorruptAndNewer(t *testing.T) {
 	good, _ := json.Marshal(sample())
-	newer := strings.Replace(string(good), `"schemaVersion":1`, `"schemaVersion":99`, 1)
+	newer := strings.Replace(string(good), `"schemaVersion":2`, `"schemaVersion":99`, 1)
 	for name, data := range map[string]string{
 		"not json":    "{{{",
 		"foreign":     `{"schema":"something/else","schemaVersion":1}`,

@@ -13,6 +13,7 @@ import (
 
 	"github.com/specgate/specgate/internal/atomicfile"
 	"github.com/specgate/specgate/internal/engine"
+	"github.com/specgate/specgate/internal/jsonenc"
 )
 
 // Known-deviation baseline files (tlsfuzzer's "expected failures"): a list
@@ -223,11 +224,10 @@ func (b *BaselineFile) Write(path string) error {
 	if err := out.validate(); err != nil {
 		return fmt.Errorf("write baseline %s: %w", path, err)
 	}
-	data, err := json.MarshalIndent(&out, "", "  ")
+	data, err := jsonenc.Indent(&out)
 	if err != nil {
 		return fmt.Errorf("encode baseline: %w", err)
 	}
-	data = append(data, '\n')
 	if err := atomicfile.Write(path, data, 0o644); err != nil {
 		return fmt.Errorf("write baseline: %w", err)
 	}

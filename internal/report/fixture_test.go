@@ -36,7 +36,7 @@ func vdiDivergence(check int) Divergence {
 		act(vdi.OpGetCommand, 0, 0),
 	}
 	d := Divergence{
-		Divergence: engine.Divergence{Kind: engine.KindDivergence, Clause: vdiFailClause, Cell: vdiFailCell, Step: 5,
+		Divergence: engine.Divergence{Kind: engine.KindDivergence, Clause: vdiFailClause, Cell: vdiFailCell, Step: 6,
 			Action: seq[5].String(), Expected: []string{"VD_E_CLOSE", "NOERROR"}, Observed: "VD_E_TIMEOUT",
 			Detail: "after 5000 ms"},
 		Sequence: seq, Original: 23, Seed: 42, Check: check,
@@ -58,7 +58,7 @@ func ipamHang(check int) Divergence {
 		act(ipam.OpStartSchema, 0, 0),
 	}
 	d := Divergence{
-		Divergence: engine.Divergence{Kind: engine.KindHang, Clause: ipamHangClause, Cell: ipamHangCell, Step: 2,
+		Divergence: engine.Divergence{Kind: engine.KindHang, Clause: ipamHangClause, Cell: ipamHangCell, Step: 3,
 			Action: seq[2].String(), Expected: []string{"NotifyAsyncSchemaConversionComplete"}, Observed: "no callback within 5s"},
 		Sequence: seq, Original: 9, Seed: 42, Check: check,
 		Transcript: []string{`POST /ipam <s:Envelope xmlns:s="` + soapNS + `"><s:Body><StartAsyncSchemaConversion/></s:Body></s:Envelope>`},

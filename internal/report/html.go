@@ -386,7 +386,7 @@ func buildSeqDiagram(d *Divergence, steps []string) *seqDiagram {
 		sd.Lifelines = append(sd.Lifelines, lifeline{Name: n, X: x[n], BoxX: x[n] - seqBoxW/2, Top: 40})
 	}
 	y := seqTop
-	failAt := d.Step
+	failAt := d.Step - 1 // Step is 1-based
 	for i, s := range steps {
 		y += seqStepH
 		to := x[laneOf(s)]

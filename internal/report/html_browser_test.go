@@ -219,7 +219,7 @@ func TestHTMLInBrowser(t *testing.T) {
 				if want := step + ". " + label; texts[0][2] != want {
 					t.Errorf("%s step %s label %q, want %q", id, step, texts[0][2], want)
 				}
-				failing := i == d.Step
+				failing := i+1 == d.Step
 				if (lines[0][1] == "msg fail") != failing || (texts[0][1] == "lbl fail") != failing {
 					t.Errorf("%s step %s: classes %q / %q, failing=%v", id, step, lines[0][1], texts[0][1], failing)
 				}
@@ -242,7 +242,7 @@ func TestHTMLInBrowser(t *testing.T) {
 
 	// 5. Clause ids with '/' and actions with '(' ')' survive escaping;
 	// URLs appear only as text.
-	for _, want := range []string{`>vdi/client-table/Active/GetCommand</a>`, `<code>GetCommand(0)</code>`,
+	for _, want := range []string{`>vdi/client-table/Active/GetCommand</a>`, `<code>GetCommand(device=0)</code>`,
 		`xmlns:s="` + soapNS + `"`, `--target soap:http://127.0.0.1:8080/ipam</code>`, `known deviation (baseline)`} {
 		if !strings.Contains(dom, want) {
 			t.Errorf("rendered DOM lacks %s", want)

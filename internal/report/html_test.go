@@ -193,7 +193,7 @@ func TestWriteHTMLStatic(t *testing.T) {
 		`data-cell="Active/GetCommand"`,
 		`id="cell--vdi--Active-GetCommand"`,
 		`title="Abort/Close: never reached (0)"`,
-		`>6. GetCommand(0)</text>`,
+		`>6. GetCommand(device=0)</text>`,
 		`>2. server.Open(arg=1)</text>`,
 		`>1. ctl.SetSchemaConversionRequired(true)</text>`,
 		`xmlns:s=&#34;` + soapNS + `&#34;`, // the transcript, as text
@@ -296,7 +296,7 @@ func TestSeqDiagramLanes(t *testing.T) {
 		t.Errorf("fail %+v", sd.Fail)
 	}
 	// A divergence found after the last step (a late callback).
-	d.Step = len(d.Sequence)
+	d.Step = len(d.Sequence) + 1
 	sd = buildSeqDiagram(&d, stepLabels(&d))
 	for _, a := range sd.Arrows {
 		if a.Failing {

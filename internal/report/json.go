@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"github.com/specgate/specgate/internal/atomicfile"
+	"github.com/specgate/specgate/internal/jsonenc"
 	"github.com/specgate/specgate/models"
 )
 
@@ -38,11 +39,11 @@ func WriteJSON(path string, r *Report) error {
 // with a final newline.
 func MarshalJSON(r *Report) ([]byte, error) {
 	c := normalized(r)
-	data, err := json.MarshalIndent(c, "", "  ")
+	data, err := jsonenc.Indent(c)
 	if err != nil {
 		return nil, fmt.Errorf("encode report: %w", err)
 	}
-	return append(data, '\n'), nil
+	return data, nil
 }
 
 // normalized returns a shallow copy of r with the schema filled in and nil
@@ -112,6 +113,21 @@ func ReadJSON(path string) (*Report, error) {
 	return r, nil
 }
 
+// upgradeV1 turns a version 1 report, whose step and firstStep were
+// 0-based, into the current version, where every step number is 1-based.
+func upgradeV1(r *Report) {
+	for i := range r.Models {
+		m := &r.Models[i]
+		for j := range m.Divergences {
+			m.Divergences[j].Step++
+		}
+		for j := range m.Faults {
+			m.Faults[j].FirstStep++
+		}
+	}
+	r.SchemaVersion = SchemaVersion
+}
+
 // ParseJSON decodes and validates a JSON report (see ReadJSON).
 func ParseJSON(data []byte) (*Report, error) {
 	if len(data) > MaxReportSize {
@@ -142,6 +158,9 @@ func ParseJSON(data []byte) (*Report, error) {
 		if m.Name == "" {
 			return nil, fmt.Errorf("corrupt report: model %d has no name", i+1)
 		}
+	}
+	if r.SchemaVersion == 1 {
+		upgradeV1(&r)
 	}
 	return &r, nil
 }

@@ -24,7 +24,7 @@ func TestJSONRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.HasPrefix(data, []byte("{\n  \"schema\": \"specgate/report\",\n  \"schemaVersion\": 1,")) {
+	if !bytes.HasPrefix(data, []byte("{\n  \"schema\": \"specgate/report\",\n  \"schemaVersion\": 2,")) {
 		t.Errorf("report is not indented or does not start with the schema:\n%.200s", data)
 	}
 	got, err := ReadJSON(path)
@@ -79,7 +79,7 @@ func TestReadJSONRejects(t *testing.T) {
 	cases := []struct {
 		name, content, want string
 	}{
-		{"newer.json", `{"schema":"specgate/report","schemaVersion":2,"models":[]}`, "newer schema: schemaVersion 2, this specgate reads up to 1"},
+		{"newer.json", `{"schema":"specgate/report","schemaVersion":3,"models":[]}`, "newer schema: schemaVersion 3, this specgate reads up to 2"},
 		{"other.json", `{"schema":"specgate/failure","schemaVersion":1}`, `schema is "specgate/failure", want "specgate/report"`},
 		{"bad.json", `{"schema":`, "invalid JSON"},
 		{"zero.json", `{"schema":"specgate/report","schemaVersion":0}`, "invalid schemaVersion 0"},

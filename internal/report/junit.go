@@ -149,7 +149,7 @@ func failureText(d *Divergence) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Clause:   %s\n", d.Clause)
 	fmt.Fprintf(&b, "Kind:     %s\n", d.Kind)
-	fmt.Fprintf(&b, "At:       step %d, %s (cell %s)\n", d.Step+1, d.Action, d.Cell)
+	fmt.Fprintf(&b, "At:       step %d, %s (cell %s)\n", d.Step, d.Action, d.Cell)
 	fmt.Fprintf(&b, "Expected: %s\n", expectedText(d))
 	fmt.Fprintf(&b, "Actual:   %s\n", actualText(d))
 	steps := stepLabels(d)
@@ -159,6 +159,9 @@ func failureText(d *Divergence) string {
 	}
 	for i, s := range steps {
 		fmt.Fprintf(&b, "  %2d. %s\n", i+1, s)
+	}
+	if d.Step == len(steps)+1 { // judged after the last step: the settle() pseudo-step
+		fmt.Fprintf(&b, "  %2d. %s (after the last step)\n", d.Step, d.Action)
 	}
 	if len(d.Transcript) > 0 {
 		b.WriteString("Transcript:\n")

@@ -186,7 +186,7 @@ func TestJUnitKnownDeviation(t *testing.T) {
 		if c.Failure != nil || c.Skipped != nil {
 			t.Errorf("known deviation does not pass")
 		}
-		if !strings.HasPrefix(c.SystemOut, "known deviation: divergence at step 6 GetCommand(0)") || !strings.Contains(c.SystemOut, "Expected: ") {
+		if !strings.HasPrefix(c.SystemOut, "known deviation: divergence at step 6 GetCommand(device=0)") || !strings.Contains(c.SystemOut, "Expected: ") {
 			t.Errorf("system-out = %q", c.SystemOut)
 		}
 		return

@@ -212,7 +212,7 @@ func TestMergeRejectsMismatch(t *testing.T) {
 		{func(r *Report) { r.Run.Target = "soap:http://x" }, `report 2 has target "soap:http://x"`},
 		{func(r *Report) { r.Run.Profile = "strict" }, `report 2 has profile "strict", report 1 has "documented"`},
 		{func(r *Report) { r.Run.Version = "v2" }, `report 2 was written by specgate "v2"`},
-		{func(r *Report) { r.SchemaVersion = 2 }, "report 2 has schemaVersion 2, report 1 has 1"},
+		{func(r *Report) { r.SchemaVersion = 1 }, "report 2 has schemaVersion 1, report 1 has 2"},
 		{func(r *Report) { r.Schema = "other" }, `report 2 has schema "other"`},
 		{func(r *Report) { r.Models[0].Profile = "strict" }, `model vdi with profile "strict"`},
 	}

@@ -12,8 +12,10 @@ import (
 )
 
 // SchemaVersion is the version of the JSON report schema
-// (docs/report-schema.md). Additive changes keep the version.
-const SchemaVersion = 1
+// (docs/report-schema.md). Additive changes keep the version. Version 2
+// numbers steps from 1 (divergence step, fault firstStep); version 1
+// reports, numbered from 0, are still read and converted.
+const SchemaVersion = 2
 
 // Report is everything one run found.
 type Report struct {
@@ -112,8 +114,10 @@ type Fault struct {
 	Calls       int     `json:"calls"`
 	Rate        float64 `json:"rate"` // Occurrences per call
 	FirstCheck  int     `json:"firstCheck"`
-	FirstStep   int     `json:"firstStep"`
-	FirstAction string  `json:"firstAction"`
+	FirstStep   int     `json:"firstStep"` // 1-based, in the first check's unshrunk sequence
+	// FirstLength is the length of that unshrunk sequence (0: unknown).
+	FirstLength int    `json:"firstLength,omitempty"`
+	FirstAction string `json:"firstAction"`
 }
 
 // Baseline summarises the known-deviation baseline applied to the run.

@@ -188,8 +188,8 @@ func (t *textWriter) model(r *Report, m *Model, tot *textTotals) {
 		t.printf("    warning: %s\n", w)
 	}
 	for _, f := range m.Faults {
-		t.printf("    transport fault %s: %d of %d calls (%.3g%%), first at check %d step %d %s\n",
-			f.Kind, f.Occurrences, f.Calls, 100*f.Rate, f.FirstCheck, f.FirstStep+1, f.FirstAction)
+		t.printf("    transport fault %s: %d of %d calls (%.3g%%), first at check %d step %d %s%s\n",
+			f.Kind, f.Occurrences, f.Calls, 100*f.Rate, f.FirstCheck, f.FirstStep, f.FirstAction, unshrunkOf(f))
 	}
 	for _, f := range m.Fenced {
 		t.printf("    fenced: %s in cell %s (known %s, from check %d)\n", f.Action, f.Cell, f.Signature, f.Check)
@@ -257,7 +257,7 @@ func (t *textWriter) divergence(d *Divergence, in string) {
 	if d.Known {
 		color = ansiYellow
 	}
-	t.printf("%s-> %s at step %d, %s (cell %s)\n", in, t.c(color, head), d.Step+1, d.Action, d.Cell)
+	t.printf("%s-> %s at step %d, %s (cell %s)\n", in, t.c(color, head), d.Step, d.Action, d.Cell)
 	t.printf("%s%s %s\n", in, t.c(ansiGreen, "Expected:"), expectedText(d))
 	t.printf("%s%s %s\n", in, t.c(color, "  Actual:"), actualText(d))
 	steps := stepLabels(d)
@@ -267,10 +267,13 @@ func (t *textWriter) divergence(d *Divergence, in string) {
 	}
 	for i, s := range steps {
 		line := fmt.Sprintf("%2d. %s", i+1, s)
-		if i == d.Step {
+		if i+1 == d.Step {
 			line = t.c(color, line+"   <- "+d.Observed)
 		}
 		t.printf("%s  %s\n", in, line)
+	}
+	if d.Step == len(steps)+1 { // judged after the last step: the settle() pseudo-step
+		t.printf("%s  %s\n", in, t.c(color, fmt.Sprintf("%2d. %s   <- %s", d.Step, d.Action, d.Observed)))
 	}
 	if len(d.Transcript) > 0 {
 		t.printf("%sWire:\n", in)
@@ -316,4 +319,13 @@ func (t *textWriter) summary(r *Report, tot *textTotals) {
 	}
 	t.printf("\n%d clauses: %d passed, %d failed, %d known deviations, %d not reached; %d new divergences, %d known; cell coverage %.1f%%; %s\n",
 		tot.clauses, tot.passed, tot.failed, tot.known, tot.unreached, tot.newDivs, tot.knownDivs, 100*ratio, verdict)
+}
+
+// unshrunkOf says which sequence a fault's first step number counts in:
+// the first check's own, unshrunk one, not the shrunk sequence below.
+func unshrunkOf(f Fault) string {
+	if f.FirstLength == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" (of that check's %d unshrunk steps)", f.FirstLength)
 }

@@ -28,14 +28,14 @@ func TestWriteTextPlain(t *testing.T) {
 		"\n          Expected: VD_E_CLOSE | NOERROR\n",
 		"\n            Actual: VD_E_TIMEOUT (after 5000 ms)\n",
 		"\n          Sequence: 6 steps (shrunk from 23)\n",
-		"\n             6. GetCommand(0)   <- VD_E_TIMEOUT\n",
+		"\n             6. GetCommand(device=0)   <- VD_E_TIMEOUT\n",
 		"\n          Replay: specgate replay specgate-out/failures/vdi-documented-vdi-client-table-Active-GetCommand-42-7.json --target 'vdi:exec:./shim --mode x'\n",
 		"\n  server\n    ✔ Open (90)\n",
 		"    - CloseDevice (0) not reached\n",
 		"\nipam/documented  MS-IPAMM2",
 		"\n  3.15.4.7\n    ✔ start (",
 		"\n  × quiescence (5) FAIL\n",
-		"\n      -> hang at step 3, StartAsyncSchemaConversion(0)",
+		"\n      -> hang at step 3, StartAsyncSchemaConversion(session=0)",
 		"ipam: 100 checks, 3000 steps, 31 clauses (28 passed, 1 failed, 0 known, 2 not reached), cells 30/48 (62.5%)\n",
 	} {
 		if !strings.Contains(out, want) {

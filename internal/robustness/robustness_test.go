@@ -7,7 +7,7 @@ package robustness
 // 100,000-deep cases, whose point is the limits).
 //
 // VDI shim (selected on vdi.GetCommand, step 6 of vdiFaultSeq; message
-// "<kind> at step 6 GetCommand(0) [vdi/client-table/Active/GetCommand]:
+// "<kind> at step 6 GetCommand(device=0) [vdi/client-table/Active/GetCommand]:
 // expected NOERROR -> Active; observed <kind> (<detail>)"):
 //
 //	mode          exec: kind, detail                                              tcp: detail (same kind)
@@ -56,9 +56,9 @@ package robustness
 //	not-soap      malformed  soap: root element is not a SOAP 1.2 Envelope: root element is html
 //	content-type  malformed  (a Content-Type error)
 //
-// SOAP callbacks (a schema conversion, InitializeAsyncSchemaConversion(0)
-// then StartAsyncSchemaConversion(0); message "divergence at step 2
-// StartAsyncSchemaConversion(0) [<clause>]: expected <…>; observed <…>",
+// SOAP callbacks (a schema conversion, InitializeAsyncSchemaConversion(session=0)
+// then StartAsyncSchemaConversion(session=0); message "divergence at step 2
+// StartAsyncSchemaConversion(session=0) [<clause>]: expected <…>; observed <…>",
 // or "at step 3 settle()" when the extra callback arrives after the step):
 //
 //	cb-late (Complete +2s)     ipam/quiescence                      NotifyAsyncSchemaConversionStart, NotifyAsyncSchemaConversionCheckpoint
@@ -181,8 +181,8 @@ func cbWant(clause, observed string) string {
 }
 
 const (
-	atStart         = `StartAsyncSchemaConversion\(0\)`
-	atStartOrSettle = `StartAsyncSchemaConversion\(0\)|settle\(\)`
+	atStart         = `StartAsyncSchemaConversion\(session=0\)`
+	atStartOrSettle = `StartAsyncSchemaConversion\(session=0\)|settle\(\)`
 )
 
 var soapCallbackCases = []soapCallbackCase{

@@ -165,8 +165,8 @@ func TestSOAPResponseMisbehaviours(t *testing.T) {
 			t.Logf("%s: %s (%v)", mode, got, el)
 			if d != nil {
 				checkOneLine(t, d)
-				if d.Step != 0 || d.Action != soapQuerySeq[0].String() || d.Clause != ipam.ClQueryConfig {
-					t.Errorf("reported at step %d %s [%s], want step 0 %s [%s]", d.Step, d.Action, d.Clause, soapQuerySeq[0], ipam.ClQueryConfig)
+				if d.Step != 1 || d.Action != soapQuerySeq[0].String() || d.Clause != ipam.ClQueryConfig {
+					t.Errorf("reported at step %d %s [%s], want step 1 %s [%s]", d.Step, d.Action, d.Clause, soapQuerySeq[0], ipam.ClQueryConfig)
 				}
 				if d.Observed != d.Kind {
 					t.Errorf("observed %q, want the kind %q", d.Observed, d.Kind)

@@ -271,7 +271,7 @@ func TestVDIMisbehaviours(t *testing.T) {
 				if d.Detail != want {
 					t.Errorf("detail %q, want %q", d.Detail, want)
 				}
-				if d.Step != len(vdiFaultSeq)-1 || d.Action != vdiFaultSeq[len(vdiFaultSeq)-1].String() {
+				if d.Step != len(vdiFaultSeq) || d.Action != vdiFaultSeq[len(vdiFaultSeq)-1].String() {
 					t.Errorf("reported at step %d %s, want the last step %s", d.Step, d.Action, vdiFaultSeq[len(vdiFaultSeq)-1])
 				}
 				if d.Observed != c.kind {

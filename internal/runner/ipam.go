@@ -273,7 +273,7 @@ func (s *ipamSession) step(ctx context.Context, i int, a models.Action) (*engine
 			cell = CallbackCell
 		}
 		s.canContinue = d.Absorbed
-		return &engine.Divergence{Kind: engine.KindDivergence, Clause: d.Clause, Cell: cell, Step: i,
+		return &engine.Divergence{Kind: engine.KindDivergence, Clause: d.Clause, Cell: cell, Step: i + 1,
 			Action: a.String(), Expected: d.Expected, Observed: d.Observed}, true
 	}
 	if s.extra != nil {
@@ -307,7 +307,7 @@ func (s *ipamSession) fault(i int, a models.Action, e *ipam.Expect, clause strin
 	default:
 		detail = stableError(err)
 	}
-	return &engine.Divergence{Kind: kind, Clause: clause, Cell: e.Cell, Step: i, Action: a.String(),
+	return &engine.Divergence{Kind: kind, Clause: clause, Cell: e.Cell, Step: i + 1, Action: a.String(),
 		Expected: []string{"a SOAP 1.2 response"}, Observed: kind, Detail: detail}
 }
 
@@ -400,7 +400,7 @@ func (s *ipamSession) perform(ctx context.Context, i int, a models.Action, e *ip
 		}
 		obs.Fault = resp.Fault != nil
 		if !obs.Fault && resp.Envelope.Header.Action != acts.resp {
-			return &engine.Divergence{Kind: engine.KindDivergence, Clause: ipam.ClInitSchema, Cell: e.Cell, Step: i,
+			return &engine.Divergence{Kind: engine.KindDivergence, Clause: ipam.ClInitSchema, Cell: e.Cell, Step: i + 1,
 				Action: a.String(), Expected: []string{"Action " + acts.resp}, Observed: "Action " + resp.Envelope.Header.Action}
 		}
 	case ipam.OpStartSchema, ipam.OpStartProv:
@@ -440,7 +440,7 @@ func (s *ipamSession) perform(ctx context.Context, i int, a models.Action, e *ip
 		}
 		v, perr := soap.ParseBoolResponse(resp.Envelope, a.Op+"Result")
 		if perr != nil {
-			return &engine.Divergence{Kind: engine.KindMalformed, Clause: clause, Cell: e.Cell, Step: i,
+			return &engine.Divergence{Kind: engine.KindMalformed, Clause: clause, Cell: e.Cell, Step: i + 1,
 				Action: a.String(), Expected: []string{a.Op + "Response with a boolean result"}, Observed: "malformed", Detail: stableError(perr)}
 		}
 		obs.Value = v
@@ -514,7 +514,7 @@ func (s *ipamSession) await(ctx context.Context, sl slot, mode ipam.Await) bool 
 // observations, and reports callbacks the model cannot even represent.
 func (s *ipamSession) drain(i int, a models.Action, e *ipam.Expect, obs *ipam.Obs) *engine.Divergence {
 	div := func(clause, expected, observed string) *engine.Divergence {
-		return &engine.Divergence{Kind: engine.KindDivergence, Clause: clause, Cell: e.Cell, Step: i,
+		return &engine.Divergence{Kind: engine.KindDivergence, Clause: clause, Cell: e.Cell, Step: i + 1,
 			Action: a.String(), Expected: []string{expected}, Observed: observed}
 	}
 	host := s.t.cfg.Transport
@@ -664,7 +664,7 @@ func (s *ipamSession) Finish(ctx context.Context, steps int) *engine.Divergence 
 		if d.Callback {
 			cell = CallbackCell
 		}
-		return &engine.Divergence{Kind: engine.KindDivergence, Clause: d.Clause, Cell: cell, Step: steps,
+		return &engine.Divergence{Kind: engine.KindDivergence, Clause: d.Clause, Cell: cell, Step: steps + 1,
 			Action: "settle()", Expected: d.Expected, Observed: d.Observed}
 	}
 	return s.extra

@@ -242,7 +242,7 @@ func expected(e *vdi.Expect) []string {
 func (s *vdiSession) diverge(i int, a models.Action, e *vdi.Expect, clause, observed, detail string) *engine.Divergence {
 	return &engine.Divergence{
 		Kind: engine.KindDivergence, Clause: clause, Cell: vdi.CellName(e.State, a.Op),
-		Step: i, Action: a.String(), Expected: expected(e), Observed: observed, Detail: detail,
+		Step: i + 1, Action: a.String(), Expected: expected(e), Observed: observed, Detail: detail,
 		Key: s.m.FenceKey(a),
 	}
 }
@@ -251,7 +251,7 @@ func (s *vdiSession) fault(i int, a models.Action, e *vdi.Expect, err error) *en
 	kind, detail := Classify(err)
 	return &engine.Divergence{
 		Kind: kind, Clause: e.Clause(), Cell: vdi.CellName(e.State, a.Op),
-		Step: i, Action: a.String(), Expected: expected(e), Observed: kind, Detail: detail,
+		Step: i + 1, Action: a.String(), Expected: expected(e), Observed: kind, Detail: detail,
 		Key: s.m.FenceKey(a),
 	}
 }

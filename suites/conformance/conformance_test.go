@@ -11,12 +11,18 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
-	_ "github.com/specgate/specgate/suites/harness"
+	"github.com/specgate/specgate/suites/harness"
 	_ "github.com/specgate/specgate/suites/ipam"
 	_ "github.com/specgate/specgate/suites/vdi"
 )
 
 func TestConformance(t *testing.T) {
 	RegisterFailHandler(Fail)
-	RunSpecs(t, "specgate conformance")
+	sc, rc := GinkgoConfiguration()
+	noColor, err := harness.NoColor(rc.NoColor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc.NoColor = noColor
+	RunSpecs(t, "specgate conformance", sc, rc)
 }

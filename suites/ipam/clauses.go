@@ -25,6 +25,9 @@ var _ = Describe("IPAM clauses", func() {
 		if !harness.Wants("soap") {
 			Skip("not an IPAM target")
 		}
+		if !harness.HasControl() {
+			Skip("the clause specs set the server up through its control endpoint: give -control URL")
+		}
 	})
 	var entries []TableEntry
 	for _, prof := range harness.Profiles() {
@@ -73,7 +76,7 @@ var _ = Describe("IPAM random multi-session sequences", func() {
 		prof := prof
 		It(fmt.Sprintf("conform to the model [%s]", prof), Label("ipam", prof, "property"), func(ctx SpecContext) {
 			var failures []engine.Failure
-			eng, err := engine.New(runner.IPAMModel{Control: true}, harness.IPAM(prof), engine.Config{
+			eng, err := engine.New(runner.IPAMModel{Control: harness.HasControl()}, harness.IPAM(prof), engine.Config{
 				Model: "ipam", Profile: prof, Seed: uint64(GinkgoRandomSeed()) | 1, Checks: 40, Steps: 20, MaxFailures: 2,
 				OnFailure: func(f engine.Failure) { failures = append(failures, f) },
 			})
@@ -86,7 +89,9 @@ var _ = Describe("IPAM random multi-session sequences", func() {
 					steps = append(steps, a.String())
 				}
 				AddReportEntry("minimal sequence ["+f.Divergence.Clause+"]", strings.Join(steps, "\n"))
-				AddReportEntry("replay", fmt.Sprintf("specgate run --model ipam --profile %s --seed %d --checks %d", prof, f.Seed, f.Check+1))
+			}
+			if len(failures) > 0 {
+				AddReportEntry("replay", harness.ReplayHint("ipam", prof))
 			}
 			Expect(failures).To(BeEmpty(), "%v", failures)
 		})

@@ -40,7 +40,9 @@ var _ = Describe("VDI random sequences", func() {
 			Expect(err).NotTo(HaveOccurred())
 			for _, f := range failures {
 				AddReportEntry("minimal sequence ["+f.Divergence.Clause+"]", strings.Join(steps(f), "\n"))
-				AddReportEntry("replay", fmt.Sprintf("specgate run --model vdi --profile %s --seed %d --checks %d", prof, f.Seed, f.Check+1))
+			}
+			if len(failures) > 0 {
+				AddReportEntry("replay", harness.ReplayHint("vdi", prof))
 			}
 			Expect(failures).To(BeEmpty(), "%s", describe(failures))
 			Expect(res.Checks).To(Equal(harness.PropertyChecks()))
