@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sort"
 	"strings"
 )
 
@@ -59,6 +60,7 @@ type textWriter struct {
 
 type textTotals struct {
 	clauses, passed, failed, known, unreached int
+	unreachable                               int
 	newDivs, knownDivs                        int
 	cells, reached                            int
 }
@@ -143,7 +145,7 @@ func (t *textWriter) model(r *Report, m *Model, tot *textTotals) {
 	for _, c := range root.children {
 		t.node(c, 1)
 	}
-	passed, failed, known, unreached := 0, 0, 0, 0
+	passed, failed, known, unreached, unreachable := 0, 0, 0, 0, 0
 	for _, row := range rows {
 		switch row.Status {
 		case statusPass:
@@ -154,6 +156,8 @@ func (t *textWriter) model(r *Report, m *Model, tot *textTotals) {
 			known++
 		case statusUnreached:
 			unreached++
+		case statusUnreachable:
+			unreachable++
 		}
 	}
 	newDivs, knownDivs := 0, 0
@@ -164,26 +168,42 @@ func (t *textWriter) model(r *Report, m *Model, tot *textTotals) {
 			newDivs++
 		}
 	}
-	cells, reached := 0, 0
+	cells, reached, outOfReach := 0, 0, 0
 	if m.Coverage != nil {
-		cells = len(m.Coverage.Cells)
-		for _, v := range m.Coverage.Cells {
-			if v > 0 {
-				reached++
-			}
-		}
+		cells, reached = m.Coverage.Reachable()
+		outOfReach = len(m.Coverage.Cells) - cells
 	}
 	tot.clauses += len(rows)
 	tot.passed += passed
 	tot.failed += failed
 	tot.known += known
 	tot.unreached += unreached
+	tot.unreachable += unreachable
 	tot.newDivs += newDivs
 	tot.knownDivs += knownDivs
 	tot.cells += cells
 	tot.reached += reached
-	t.printf("  %s: %d checks, %d steps, %d clauses (%d passed, %d failed, %d known, %d not reached), cells %d/%d (%.1f%%)\n",
-		m.Name, m.Checks, m.Steps, len(rows), passed, failed, known, unreached, reached, cells, 100*cellRatio(m))
+	outCells := ""
+	if outOfReach > 0 {
+		outCells = fmt.Sprintf(", %d unreachable by the model", outOfReach)
+	}
+	t.printf("  %s: %d checks, %d steps, %d clauses (%d passed, %d failed, %d known, %d not reached, %d not reachable), cells %d/%d (%.1f%%)%s\n",
+		m.Name, m.Checks, m.Steps, len(rows), passed, failed, known, unreached, unreachable, reached, cells, 100*cellRatio(m), outCells)
+	if m.Coverage != nil {
+		// One line per reason: the cells it covers, then why.
+		byReason := map[string][]string{}
+		var reasons []string
+		for _, c := range sortedKeys(m.Coverage.Unreachable) {
+			why := m.Coverage.Unreachable[c]
+			if byReason[why] == nil {
+				reasons = append(reasons, why)
+			}
+			byReason[why] = append(byReason[why], c)
+		}
+		for _, why := range reasons {
+			t.printf("    %s cells %s unreachable: %s\n", t.c(ansiDim, "-"), strings.Join(byReason[why], ", "), why)
+		}
+	}
 	for _, w := range m.Warnings {
 		t.printf("    warning: %s\n", w)
 	}
@@ -230,6 +250,9 @@ func (t *textWriter) node(n *treeNode, depth int) {
 		case statusUnreached:
 			mark = t.c(ansiDim, "-")
 			note = t.c(ansiDim, "(0) not reached")
+		case statusUnreachable:
+			mark = t.c(ansiDim, "-")
+			note = t.c(ansiDim, "(0) not reachable: "+row.Reason)
 		default:
 			mark = t.c(ansiGreen, "✔")
 			note = fmt.Sprintf("(%d)", row.Count)
@@ -314,6 +337,16 @@ func (t *textWriter) summary(r *Report, tot *textTotals) {
 	default:
 		verdict = t.c(ansiRed+ansiBold, verdict)
 	}
-	t.printf("\n%d clauses: %d passed, %d failed, %d known deviations, %d not reached; %d new divergences, %d known; cell coverage %.1f%%; %s\n",
-		tot.clauses, tot.passed, tot.failed, tot.known, tot.unreached, tot.newDivs, tot.knownDivs, 100*ratio, verdict)
+	t.printf("\n%d clauses: %d passed, %d failed, %d known deviations, %d not reached, %d not reachable; %d new divergences, %d known; cell coverage %.1f%%; %s\n",
+		tot.clauses, tot.passed, tot.failed, tot.known, tot.unreached, tot.unreachable, tot.newDivs, tot.knownDivs, 100*ratio, verdict)
+}
+
+// sortedKeys returns m's keys in order.
+func sortedKeys(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }

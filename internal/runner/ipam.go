@@ -145,13 +145,24 @@ func (t *IPAMTarget) Coverage() *coverage.Coverage {
 		ids[i] = c.ID
 	}
 	c := coverage.New(inf.Name, inf.Cells, ids)
+	c.Declare(ipam.Reach(t.profile, t.ctl != nil))
 	t.cov.Into(c)
 	return c
 }
 
 type slot struct {
 	id, url string
-	seen    int // events already observed
+	seen    int         // events already observed
+	fam     ipam.Family // the family of the session it was initialized for
+}
+
+// doneClause is the clause of the Completed state of family f's callback
+// session machine (3.17.1.1 schema, 3.13.1.1 provisioning).
+func doneClause(f ipam.Family) string {
+	if f == ipam.Provision {
+		return ipam.ClProvCBDone
+	}
+	return ipam.ClSchemaCBDone
 }
 
 type ipamSession struct {
@@ -286,11 +297,25 @@ func (s *ipamSession) step(ctx context.Context, i int, a models.Action) (*engine
 		if idx, ok := s.cellIdx[e.Cell]; ok {
 			s.cov.Cell(idx)
 		}
-		for _, c := range s.m.Exercised {
-			s.cov.Clause(c)
-		}
+		s.countClauses(&obs)
 	}
 	return nil, true
+}
+
+// countClauses counts the clauses a conforming step (or settle) checked:
+// the model's, and the two the drain checks on every callback it reads
+// (it came on a session the client initialized, as a well-formed
+// envelope).
+func (s *ipamSession) countClauses(obs *ipam.Obs) {
+	for _, c := range s.m.Exercised {
+		s.cov.Clause(c)
+	}
+	for k := range obs.CB {
+		for range obs.CB[k] {
+			s.cov.Clause(ipam.ClUnknownSession)
+			s.cov.Clause(ipam.ClMalformed)
+		}
+	}
 }
 
 func (s *ipamSession) fault(i int, a models.Action, e *ipam.Expect, clause string, err error) *engine.Divergence {
@@ -378,11 +403,19 @@ func (s *ipamSession) perform(ctx context.Context, i int, a models.Action, e *ip
 		if sl.id != "" {
 			s.retired = append(s.retired, *sl)
 		}
+		initClause := ipam.ClInitSchema
+		if a.Op == ipam.OpInitProv {
+			initClause = ipam.ClInitProv
+		}
 		id, url, err := s.t.cfg.Transport.OpenSession(ctx)
 		if err != nil {
-			return s.fault(i, a, e, ipam.ClInitSchema, err)
+			return s.fault(i, a, e, initClause, err)
 		}
-		*sl = slot{id: id, url: url}
+		fam := ipam.Schema
+		if a.Op == ipam.OpInitProv {
+			fam = ipam.Provision
+		}
+		*sl = slot{id: id, url: url, fam: fam}
 		acts := initActions[a.Op]
 		var body []byte
 		if a.Op == ipam.OpInitSchema {
@@ -392,15 +425,11 @@ func (s *ipamSession) perform(ctx context.Context, i int, a models.Action, e *ip
 		}
 		resp, err := s.call(ctx, id, soap.NewRequest(acts.req, s.t.cfg.Transport.Endpoint(), url, body), false)
 		if err != nil && (resp == nil || resp.Fault == nil) {
-			clause := ipam.ClInitSchema
-			if a.Op == ipam.OpInitProv {
-				clause = ipam.ClInitProv
-			}
-			return s.fault(i, a, e, clause, err)
+			return s.fault(i, a, e, initClause, err)
 		}
 		obs.Fault = resp.Fault != nil
 		if !obs.Fault && resp.Envelope.Header.Action != acts.resp {
-			return &engine.Divergence{Kind: engine.KindDivergence, Clause: ipam.ClInitSchema, Cell: e.Cell, Step: i,
+			return &engine.Divergence{Kind: engine.KindDivergence, Clause: initClause, Cell: e.Cell, Step: i,
 				Action: a.String(), Expected: []string{"Action " + acts.resp}, Observed: "Action " + resp.Envelope.Header.Action}
 		}
 	case ipam.OpStartSchema, ipam.OpStartProv:
@@ -473,7 +502,7 @@ func (s *ipamSession) control(ctx context.Context, i int, a models.Action, e *ip
 	}
 	s.logf("-> control %s", a)
 	if err := s.t.ctl.Set(ctx, adm); err != nil {
-		d := s.fault(i, a, e, ipam.ClHold, err)
+		d := s.fault(i, a, e, ipam.ClControlADM, err)
 		d.Expected = []string{"204 from the control endpoint"}
 		return d
 	}
@@ -540,7 +569,7 @@ func (s *ipamSession) drain(i int, a models.Action, e *ipam.Expect, obs *ipam.Ob
 			if c, err := modelCallback(ev); err == nil && ev.Kind == soap.EventCallback {
 				observed = c.String()
 			}
-			s.setAside(div(ipam.ClSchemaCBDone, "no further callback", observed))
+			s.setAside(div(doneClause(sl.fam), "no further callback", observed))
 		}
 	}
 	for k := range s.slots {
@@ -666,6 +695,9 @@ func (s *ipamSession) Finish(ctx context.Context, steps int) *engine.Divergence 
 		}
 		return &engine.Divergence{Kind: engine.KindDivergence, Clause: d.Clause, Cell: cell, Step: steps,
 			Action: "settle()", Expected: d.Expected, Observed: d.Observed}
+	}
+	if s.extra == nil && s.cov != nil {
+		s.countClauses(&obs)
 	}
 	return s.extra
 }

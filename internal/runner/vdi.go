@@ -82,6 +82,7 @@ func (t *VDITarget) Coverage() *coverage.Coverage {
 		ids[i] = c.ID
 	}
 	c := coverage.New(inf.Name, inf.Cells, ids)
+	c.Declare(vdi.Reach(t.profile))
 	t.cov.Into(c)
 	return c
 }
@@ -172,6 +173,9 @@ func (s *vdiSession) Step(ctx context.Context, i int, a models.Action) (*engine.
 	}
 	if s.cov != nil {
 		s.cov.Hit(int(e.State)*len(vdi.Ops)+opIdx, e.Out[k].Clause)
+		if also := e.Out[k].Also; also != "" {
+			s.cov.Clause(also)
+		}
 	}
 	s.m.ApplyOutcome(a, &e, k)
 	if s.m.State == vdi.DNE {

@@ -209,6 +209,24 @@ func (m *Model) cbClauses(f Family) (initC, progC, doneC, actionC string) {
 	return ClProvCBInit, ClProvCBProg, ClProvCBDone, ClProvAction
 }
 
+// startClause is the clause that makes a Start invoke the start
+// notification of family f.
+func startClause(f Family) string {
+	if f == Schema {
+		return ClSchemaStart
+	}
+	return ClProvStart
+}
+
+// deliveryClause is the clause that delivers a rejection of family f in
+// Notify*Complete.exception.
+func deliveryClause(f Family) string {
+	if f == Schema {
+		return ClSchemaFault
+	}
+	return ClProvDelivery
+}
+
 func notifyName(f Family, k CBKind) string {
 	return Callback{Family: f, Kind: k}.String()
 }
@@ -231,12 +249,15 @@ func (m *Model) feed(k int, cb Callback) *Div {
 			return &Div{Clause: actionC, Expected: []string{s.Fam.String() + " callbacks"}, Observed: cb.String()}
 		}
 	}
+	m.Exercised = appendUnique(m.Exercised, actionC)
 	switch s.CB {
 	case CBInitialized:
 		m.Exercised = append(m.Exercised, initC)
 		switch {
 		case kind == CBStart:
 			s.CB, s.SawStart = CBInProgress, true
+			// 3.15.4.7 / 3.11.4.7: Start MUST invoke the start notification.
+			m.Exercised = appendUnique(m.Exercised, startClause(s.Fam))
 		case kind == CBComplete && doc: // IPAM-E13
 			s.CB = CBCompleted
 		default:
@@ -321,6 +342,11 @@ func (m *Model) Observe(a models.Action, o *Obs) *Div {
 	sums := [NumSlots]summary{}
 	var extra *Div // the first absorbed callback divergence
 	for k := 0; k < NumSlots; k++ {
+		if m.S[k].Phase != None && m.S[k].CB == CBCompleted && len(o.CB[k]) == 0 {
+			// 3.17.1.1 / 3.13.1.1 Completed: nothing followed Complete.
+			_, _, doneC, _ := m.cbClauses(m.S[k].Fam)
+			m.Exercised = appendUnique(m.Exercised, doneC)
+		}
 		for _, cb := range o.CB[k] {
 			phase, state := m.S[k].Phase, m.S[k].CB
 			if d := m.feed(k, cb); d != nil {
@@ -346,6 +372,9 @@ func (m *Model) Observe(a models.Action, o *Obs) *Div {
 		if s.Phase == Held && s.CB == CBCompleted && a.Op != OpCtlRelease {
 			return &Div{Clause: ClHold, Expected: []string{"no Complete while held"}, Observed: strings.Join(sums[k].seen, ", ")}
 		}
+		if s.Phase == Held && a.Op != OpCtlRelease {
+			m.Exercised = appendUnique(m.Exercised, ClHold)
+		}
 	}
 	if d := m.observeStep(a, o, &sums); d != nil {
 		return d
@@ -364,6 +393,7 @@ func (m *Model) observeStep(a models.Action, o *Obs, sums *[NumSlots]summary) *D
 	case OpIsRequired, OpIsInProgress, OpIsConfigured:
 		return m.observeQuery(a, o)
 	case OpCtlRelease:
+		m.Exercised = append(m.Exercised, ClControlADM)
 		return m.observeRelease(*sums)
 	}
 	m.applyControl(a)
@@ -460,6 +490,13 @@ func (m *Model) observeStart(a models.Action, sm summary) *Div {
 				next |= one(b.next)
 				accepted = accepted || b.consume
 				m.Exercised = appendUnique(m.Exercised, b.clause)
+				if b.reject && sm.completed {
+					m.Exercised = appendUnique(m.Exercised, deliveryClause(fam))
+				}
+				if sm.completed {
+					// The awaited Complete came before the deadline.
+					m.Exercised = appendUnique(m.Exercised, ClQuiescence)
+				}
 				if b.held {
 					// A provisioning of a configured server has nothing to fail.
 					held, heldFail = true, m.FailNext[fam] && !(fam == Provision && w.Has(Configured))
@@ -536,7 +573,7 @@ func (m *Model) observeRelease(sums [NumSlots]summary) *Div {
 			return &Div{Clause: cl, Expected: []string{want}, Observed: strings.Join(sm.seen, ", ")}
 		}
 		var next Worlds
-		m.Exercised = append(m.Exercised, cl)
+		m.Exercised = append(m.Exercised, cl, ClQuiescence)
 		m.W.Each(func(w World) { next |= one(complete(w, s.Fam, s.Fail)) })
 		m.W = next
 		s.Phase = Completed
@@ -557,6 +594,9 @@ func complete(w World, fam Family, fail bool) World {
 }
 
 func (m *Model) applyControl(a models.Action) {
+	if strings.HasPrefix(a.Op, "ctl.") {
+		m.Exercised = append(m.Exercised, ClControlADM)
+	}
 	var next Worlds
 	switch a.Op {
 	case OpCtlRequired:
