@@ -229,10 +229,9 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 	first, count := rf.shardRange()
 	rep := &report.Report{Schema: report.Schema, SchemaVersion: report.SchemaVersion, Run: report.Run{
 		Version: version.Version, Target: spec.Raw, Profile: rf.profile, Seed: rf.seed, Checks: count,
-		Steps: rf.steps, Shard: rf.shard, Started: time.Now().UTC(),
+		Shard: rf.shard, Started: time.Now().UTC(),
 	}}
-	fmt.Fprintf(stdout, "specgate %s  seed %d  target %s  profile %s  checks %d (from %d)\n",
-		version.Version, rf.seed, spec.Raw, rf.profile, count, first)
+	fmt.Fprintf(stdout, "%s  checks %d (from %d)\n", report.Banner(rep), count, first)
 
 	for _, mb := range selected {
 		if ctx.Err() != nil {
@@ -319,6 +318,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 			return 0, &unreachableError{fmt.Errorf("run %s: %w", mb.name, err)}
 		}
 		mr.Checks, mr.Steps, mr.Coverage = res.Checks, res.Steps, bound.coverage()
+		rep.Run.Steps += res.Steps // steps executed, over all models
 		mr.Fenced, mr.Unreported = res.Fenced, res.Unreported
 		for _, fs := range res.Faults {
 			f := report.Fault{Kind: fs.Kind, Occurrences: fs.Occurrences, Calls: res.Steps,
@@ -359,7 +359,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 		color = report.IsTerminal(f) && os.Getenv("NO_COLOR") == ""
 	}
 	fmt.Fprintln(stdout)
-	_ = report.WriteText(stdout, rep, color)
+	_ = report.WriteTextWith(stdout, rep, report.TextOptions{Color: color}) // the banner is printed above
 	return rep.ExitCode, nil
 }
 

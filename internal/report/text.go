@@ -41,7 +41,30 @@ func IsTerminal(f *os.File) bool {
 // the replay command; then the baseline, and a final summary line. ANSI
 // colour codes are written only when color is true.
 func WriteText(w io.Writer, r *Report, color bool) error {
-	t := &textWriter{w: w, color: color}
+	return WriteTextWith(w, r, TextOptions{Color: color, Banner: true})
+}
+
+// TextOptions configure WriteTextWith.
+type TextOptions struct {
+	// Color turns ANSI colour on.
+	Color bool
+	// Banner writes the identity line (version, target, profile, seed)
+	// first. A caller that printed Banner(r) when the run started leaves
+	// it off, so the terminal shows it once.
+	Banner bool
+}
+
+// Banner is the identity line of a run: version, target, profile, seed.
+func Banner(r *Report) string {
+	return fmt.Sprintf("specgate %s  target %s  profile %s  seed %d", r.Run.Version, r.Run.Target, r.Run.Profile, r.Run.Seed)
+}
+
+// WriteTextWith is WriteText with options.
+func WriteTextWith(w io.Writer, r *Report, o TextOptions) error {
+	t := &textWriter{w: w, color: o.Color}
+	if o.Banner {
+		t.printf("%s%s\n", t.c(ansiBold, "specgate"), strings.TrimPrefix(Banner(r), "specgate"))
+	}
 	t.header(r)
 	tot := textTotals{}
 	for i := range r.Models {
@@ -80,8 +103,9 @@ func (t *textWriter) c(sgr, s string) string {
 	return sgr + s + ansiReset
 }
 
+// header writes the run's totals: checks, steps, wall time, and whether
+// the run was cut short.
 func (t *textWriter) header(r *Report) {
-	t.printf("%s %s  target %s  profile %s  seed %d\n", t.c(ansiBold, "specgate"), r.Run.Version, r.Run.Target, r.Run.Profile, r.Run.Seed)
 	extra := ""
 	if r.Run.Shard != "" {
 		extra += "  shard " + r.Run.Shard
