@@ -247,7 +247,8 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 			model = bound.model
 		}
 		inf := model.Info()
-		mr := report.Model{Name: mb.name, Title: inf.Title, Profile: rf.profile, Clauses: inf.Clauses, Ambiguities: inf.Ambiguities}
+		mr := report.Model{Name: mb.name, Title: inf.Title, Profile: rf.profile, Clauses: inf.Clauses, Ambiguities: inf.Ambiguities,
+			CellOrder: inf.Cells}
 		addFailure := func(f engine.Failure, path, replay string) {
 			redactFailure(rf.redactor, &f)
 			ff := failfile.FromFailure(f, spec.Raw, version.Version)

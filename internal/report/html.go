@@ -161,7 +161,7 @@ func buildHTMLView(r *Report) *htmlView {
 					hm.Reached++
 				}
 			}
-			hm.Heatmap = buildHeatmap(m.Name, m.Coverage.Cells)
+			hm.Heatmap = buildHeatmap(m.Name, m.Coverage.Cells, m.CellOrder)
 		}
 		hm.Clauses = clauseRows(m)
 		for _, row := range hm.Clauses {
@@ -256,11 +256,15 @@ func heatLevel(count, maxCount int) int {
 	return min(max(l, 1), 5)
 }
 
-func buildHeatmap(model string, cells map[string]int) *heatmap {
+// buildHeatmap lays the cells out as a grid: rows and columns in the
+// model's declared order (order: its cells, states major), then any cell
+// the order does not name, sorted (alphabetically, with server./ctl.
+// operations last), as for reports written without an order.
+func buildHeatmap(model string, cells map[string]int, order []string) *heatmap {
 	h := &heatmap{}
 	rowSet, colSet := map[string]bool{}, map[string]bool{}
 	var rows []string
-	for name, c := range cells {
+	add := func(name string) {
 		r, col := splitCell(name)
 		if !rowSet[r] {
 			rowSet[r] = true
@@ -270,15 +274,32 @@ func buildHeatmap(model string, cells map[string]int) *heatmap {
 			colSet[col] = true
 			h.Cols = append(h.Cols, col)
 		}
+	}
+	for _, name := range order {
+		if _, ok := cells[name]; ok {
+			add(name)
+		}
+	}
+	declaredRows, declaredCols := len(rows), len(h.Cols)
+	for _, c := range cells {
 		h.Max = max(h.Max, c)
 	}
-	sort.Strings(rows)
-	sort.Slice(h.Cols, func(i, j int) bool {
-		gi, gj := opGroup(h.Cols[i]), opGroup(h.Cols[j])
+	var rest []string
+	for name := range cells {
+		rest = append(rest, name)
+	}
+	sort.Strings(rest)
+	for _, name := range rest {
+		add(name)
+	}
+	sort.Strings(rows[declaredRows:])
+	extra := h.Cols[declaredCols:]
+	sort.Slice(extra, func(i, j int) bool {
+		gi, gj := opGroup(extra[i]), opGroup(extra[j])
 		if gi != gj {
 			return gi < gj
 		}
-		return h.Cols[i] < h.Cols[j]
+		return extra[i] < extra[j]
 	})
 	for _, r := range rows {
 		hr := heatRow{Name: r}

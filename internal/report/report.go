@@ -54,6 +54,10 @@ type Model struct {
 	Steps       int                `json:"steps"`
 	Coverage    *coverage.Coverage `json:"coverage"`
 	Clauses     []models.Clause    `json:"clauses"`
+	// CellOrder lists the model's cells in its declared order (states,
+	// then calls, as the state machine lists them); the HTML heatmap lays
+	// its rows and columns out in that order.
+	CellOrder []string `json:"cellOrder,omitempty"`
 	Ambiguities []models.Ambiguity `json:"ambiguities"`
 	Divergences []Divergence       `json:"divergences"`
 	// Warnings are run-level findings no sequence can be blamed for (for
