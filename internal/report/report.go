@@ -47,17 +47,17 @@ type Run struct {
 
 // Model is one model's results.
 type Model struct {
-	Name        string             `json:"name"`
-	Title       string             `json:"title"`
-	Profile     string             `json:"profile"`
-	Checks      int                `json:"checks"`
-	Steps       int                `json:"steps"`
-	Coverage    *coverage.Coverage `json:"coverage"`
-	Clauses     []models.Clause    `json:"clauses"`
+	Name     string             `json:"name"`
+	Title    string             `json:"title"`
+	Profile  string             `json:"profile"`
+	Checks   int                `json:"checks"`
+	Steps    int                `json:"steps"`
+	Coverage *coverage.Coverage `json:"coverage"`
+	Clauses  []models.Clause    `json:"clauses"`
 	// CellOrder lists the model's cells in its declared order (states,
 	// then calls, as the state machine lists them); the HTML heatmap lays
 	// its rows and columns out in that order.
-	CellOrder []string `json:"cellOrder,omitempty"`
+	CellOrder   []string           `json:"cellOrder,omitempty"`
 	Ambiguities []models.Ambiguity `json:"ambiguities"`
 	Divergences []Divergence       `json:"divergences"`
 	// Warnings are run-level findings no sequence can be blamed for (for
