@@ -61,7 +61,9 @@ func RenderHTML(r *Report) ([]byte, error) {
 
 // htmlView is the template's data.
 type htmlView struct {
-	R        *Report
+	R *Report
+	// Total is the number of divergences over all models.
+	Total    int
 	Started  string
 	Finished string
 	Models   []*htmlModel
@@ -111,9 +113,12 @@ type htmlData struct {
 }
 
 type htmlDataModel struct {
-	Name        string           `json:"name"`
-	Anchor      string           `json:"anchor"`
-	Cells       map[string]int   `json:"cells"`
+	Name   string         `json:"name"`
+	Anchor string         `json:"anchor"`
+	Cells  map[string]int `json:"cells"`
+	// Unreachable lists the cells the model declares unreachable; the
+	// summary's coverage leaves them out, as CellRatio does.
+	Unreachable []string         `json:"unreachable"`
 	MaxCount    int              `json:"maxCount"`
 	Divergences []htmlDataDivRef `json:"divergences"`
 }
@@ -151,17 +156,16 @@ func buildHTMLView(r *Report) *htmlView {
 		hm := &htmlModel{Name: m.Name, Title: m.Title, Profile: modelProfile(r, m), Anchor: anchor("m", m.Name),
 			Checks: m.Checks, Steps: m.Steps, Ratio: cellRatio(m), FailAnchor: map[string]string{},
 			Fenced: m.Fenced, Faults: m.Faults}
-		dm := htmlDataModel{Name: m.Name, Anchor: hm.Anchor, Cells: map[string]int{}, Divergences: []htmlDataDivRef{}}
+		dm := htmlDataModel{Name: m.Name, Anchor: hm.Anchor, Cells: map[string]int{}, Unreachable: []string{}, Divergences: []htmlDataDivRef{}}
 		if m.Coverage != nil {
 			for k, c := range m.Coverage.Cells {
 				dm.Cells[k] = c
 				dm.MaxCount = max(dm.MaxCount, c)
-				hm.Cells++
-				if c > 0 {
-					hm.Reached++
-				}
 			}
+			dm.Unreachable = append(dm.Unreachable, sortedKeys(m.Coverage.Unreachable)...)
+			hm.Cells, hm.Reached = m.Coverage.Reachable()
 			hm.Heatmap = buildHeatmap(m.Name, m.Coverage.Cells, m.CellOrder)
+			hm.Heatmap.markUnreachable(m.Coverage.Unreachable)
 		}
 		hm.Clauses = clauseRows(m)
 		for _, row := range hm.Clauses {
@@ -188,6 +192,7 @@ func buildHTMLView(r *Report) *htmlView {
 			}
 			dm.Divergences = append(dm.Divergences, htmlDataDivRef{Clause: d.Clause, Cell: d.Cell, Kind: d.Kind, Known: d.Known, Anchor: hd.Anchor})
 		}
+		v.Total += len(hm.Divergences)
 		v.Models = append(v.Models, hm)
 		v.Data.Models = append(v.Data.Models, dm)
 	}
@@ -219,11 +224,14 @@ type heatRow struct {
 
 type heatCell struct {
 	Exists bool
-	Name   string
-	ID     string
-	Count  int
-	Level  int // 0 never reached, 1..5 by log(count)/log(max)
-	Title  string
+	// Unreachable is the model's reason the cell can never be exercised
+	// ("" for a cell that can).
+	Unreachable string
+	Name        string
+	ID          string
+	Count       int
+	Level       int // 0 never reached, 1..5 by log(count)/log(max)
+	Title       string
 }
 
 // splitCell splits a cell name "<State>/<Op>" at the first '/'; names
@@ -324,6 +332,20 @@ func buildHeatmap(model string, cells map[string]int, order []string) *heatmap {
 	return h
 }
 
+// markUnreachable marks the cells the model declares unreachable, with
+// the reason in their tooltip.
+func (h *heatmap) markUnreachable(why map[string]string) {
+	for i := range h.Rows {
+		for j := range h.Rows[i].Cells {
+			c := &h.Rows[i].Cells[j]
+			if r := why[c.Name]; r != "" && c.Exists {
+				c.Unreachable = r
+				c.Title = c.Name + ": unreachable: " + r
+			}
+		}
+	}
+}
+
 // seqDiagram is an SVG sequence diagram of a minimal failing sequence.
 type seqDiagram struct {
 	Width, Height int
@@ -336,6 +358,7 @@ type lifeline struct {
 	Name   string
 	X      int
 	BoxX   int
+	BoxW   int // wide enough for Name
 	Top    int
 	Bottom int
 }
@@ -382,6 +405,10 @@ func laneOf(label string) string {
 	return "SUT"
 }
 
+// textWidth estimates the rendered width of s at perChar pixels a
+// character.
+func textWidth(s string, perChar int) int { return perChar * len([]rune(s)) }
+
 func clip(s string, n int) string {
 	r := []rune(s)
 	if len(r) <= n {
@@ -404,7 +431,8 @@ func buildSeqDiagram(d *Divergence, steps []string) *seqDiagram {
 	sd := &seqDiagram{}
 	for i, n := range names {
 		x[n] = seqLeft + i*seqLaneGap
-		sd.Lifelines = append(sd.Lifelines, lifeline{Name: n, X: x[n], BoxX: x[n] - seqBoxW/2, Top: 40})
+		w := max(seqBoxW, textWidth(n, 8)+24) // 600 13px: about 8 px a character
+		sd.Lifelines = append(sd.Lifelines, lifeline{Name: n, X: x[n], BoxX: x[n] - w/2, BoxW: w, Top: 40})
 	}
 	y := seqTop
 	failAt := d.Step
@@ -428,8 +456,13 @@ func buildSeqDiagram(d *Divergence, steps []string) *seqDiagram {
 	}
 	sd.Height = y + 10
 	sd.Width = max(560, seqLeft+(len(names)-1)*seqLaneGap+seqBoxW/2+20)
-	if sd.Fail != nil { // room for the expected/observed text (about 7px a character)
-		sd.Width = max(sd.Width, sd.Fail.LabelX+20+7*max(len([]rune(sd.Fail.Expected)), len([]rune(sd.Fail.Observed))))
+	// Room for every label: 12px monospace is about 7.2px a character,
+	// counted as 8 so no label runs off the edge.
+	for _, a := range sd.Arrows {
+		sd.Width = max(sd.Width, a.LabelX+20+textWidth(a.Label, 8))
+	}
+	if sd.Fail != nil {
+		sd.Width = max(sd.Width, sd.Fail.LabelX+20+max(textWidth(sd.Fail.Expected, 8), textWidth(sd.Fail.Observed, 8)))
 	}
 	return sd
 }
