@@ -254,7 +254,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 			ff := failfile.FromFailure(f, spec.Raw, version.Version)
 			mr.Divergences = append(mr.Divergences, report.Divergence{Divergence: f.Divergence,
 				Signature: report.SignatureOf(mb.name, f.Divergence), Sequence: f.Sequence, Steps: ff.Steps,
-				Original: f.Original, Seed: f.Seed, Check: f.Check, Transcript: f.Transcript, File: path, Replay: replay,
+				Original: f.Original, Seed: f.Seed, Check: f.Check, Transcript: f.Transcript, Answers: f.Answers, File: path, Replay: replay,
 				Class: f.Class, Reproduced: f.Reproduced, Verify: f.Verify, ShrinkReplays: f.Replays,
 				ShrinkExhausted: f.Exhausted, ShrinkPartial: f.Partial, Note: f.Note})
 			class := ""

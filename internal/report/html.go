@@ -351,7 +351,10 @@ type seqDiagram struct {
 	Width, Height int
 	Lifelines     []lifeline
 	Arrows        []seqArrow
-	Fail          *seqFail
+	// Responses are the SUT's answers to the steps before the failing
+	// one (dashed return arrows), when the report has them.
+	Responses []seqArrow
+	Fail      *seqFail
 }
 
 type lifeline struct {
@@ -444,6 +447,10 @@ func buildSeqDiagram(d *Divergence, steps []string) *seqDiagram {
 		sd.Arrows = append(sd.Arrows, a)
 		if a.Failing {
 			y = sd.addFail(d, to, x["specgate"], y)
+		} else if i < len(d.Answers) && d.Answers[i] != "" {
+			y += 20
+			sd.Responses = append(sd.Responses, seqArrow{Step: i + 1, X1: to, X2: x["specgate"], Y: y,
+				LabelX: x["specgate"] + 14, LabelY: y - 5, Label: clip(d.Answers[i], seqTextLimit)})
 		}
 	}
 	if failAt < 0 || failAt >= len(steps) { // found after the last step (e.g. a late callback)
@@ -458,7 +465,7 @@ func buildSeqDiagram(d *Divergence, steps []string) *seqDiagram {
 	sd.Width = max(560, seqLeft+(len(names)-1)*seqLaneGap+seqBoxW/2+20)
 	// Room for every label: 12px monospace is about 7.2px a character,
 	// counted as 8 so no label runs off the edge.
-	for _, a := range sd.Arrows {
+	for _, a := range append(sd.Arrows, sd.Responses...) {
 		sd.Width = max(sd.Width, a.LabelX+20+textWidth(a.Label, 8))
 	}
 	if sd.Fail != nil {

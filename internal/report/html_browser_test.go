@@ -104,6 +104,22 @@ func TestHTMLInBrowser(t *testing.T) {
 		t.Fatalf("fixture exit code %d, want 3", r.ExitCode)
 	}
 
+	// What the SUT answered to each step (the IPAM ones with the callbacks
+	// of earlier sessions), as a verified failure carries them.
+	for i := range r.Models {
+		for j := range r.Models[i].Divergences {
+			d := &r.Models[i].Divergences[j]
+			d.Answers = nil
+			for k := 0; k <= d.Step && k < len(d.Sequence); k++ {
+				a := "NOERROR"
+				if r.Models[i].Name == "ipam" {
+					a = "204; session 1: NotifyAsyncSchemaConversionStart, NotifyAsyncSchemaConversionCheckpoint, NotifyAsyncSchemaConversionComplete(exception=nil)"
+				}
+				d.Answers = append(d.Answers, a)
+			}
+		}
+	}
+
 	dir := t.TempDir()
 	path := filepath.Join(dir, "report.html")
 	if err := WriteHTML(path, r); err != nil {
@@ -227,6 +243,12 @@ func TestHTMLInBrowser(t *testing.T) {
 				failing := i == d.Step
 				if (lines[0][1] == "msg fail") != failing || (texts[0][1] == "lbl fail") != failing {
 					t.Errorf("%s step %s: classes %q / %q, failing=%v", id, step, lines[0][1], texts[0][1], failing)
+				}
+			}
+			for i := 0; i < d.Step && i < len(labels); i++ {
+				resp := fmt.Sprintf(`<line class="resp" data-resp="%d"`, i+1)
+				if !strings.Contains(svg, resp) || !strings.Contains(svg, ">"+clip(d.Answers[i], seqTextLimit)+"</text>") {
+					t.Errorf("%s: passing step %d has no response arrow with its answer", id, i+1)
 				}
 			}
 			if n := strings.Count(svg, `data-step="`); n != 2*len(labels)+1 {

@@ -83,9 +83,12 @@ type Divergence struct {
 	Seed       uint64          `json:"seed"`
 	Check      int             `json:"check"`
 	Transcript []string        `json:"transcript,omitempty"`
-	File       string          `json:"file,omitempty"` // failure file path
-	Replay     string          `json:"replay"`
-	Known      bool            `json:"known,omitempty"` // listed in the baseline
+	// Answers holds what the SUT answered to each step up to the failing
+	// one, from the replay that verified it (engine.Failure.Answers).
+	Answers []string `json:"answers,omitempty"`
+	File    string   `json:"file,omitempty"` // failure file path
+	Replay  string   `json:"replay"`
+	Known   bool     `json:"known,omitempty"` // listed in the baseline
 	// Class is "confirmed", "flaky" or "concurrent-only" (engine classes);
 	// the reproduction is Reproduced of Verify replays alone.
 	Class      string `json:"class"`

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -178,8 +179,13 @@ type ipamSession struct {
 	cov         *coverage.Local
 	lines       []string
 	cellIdx     map[string]int
-	record      bool   // an exploring session (not a shrink replay)
-	done        func() // called by Close after the target is released (pools)
+	record      bool // an exploring session (not a shrink replay)
+	// lastAct and lastObs are the last executed step and what was observed
+	// (for Answer); lastObsOK is false when the call itself failed.
+	lastAct   models.Action
+	lastObs   ipam.Obs
+	lastObsOK bool
+	done      func() // called by Close after the target is released (pools)
 }
 
 // NewSession resets the server (with control) and opens a session.
@@ -272,12 +278,14 @@ func (s *ipamSession) step(ctx context.Context, i int, a models.Action) (*engine
 	}
 	s.lines = s.lines[:0]
 	var obs ipam.Obs
+	s.lastAct, s.lastObsOK = a, false
 	if d := s.perform(ctx, i, a, &e, &obs); d != nil {
 		return d, true
 	}
 	if d := s.drain(i, a, &e, &obs); d != nil {
 		return d, true
 	}
+	s.lastObs, s.lastObsOK = obs, true
 	if d := s.m.Observe(a, &obs); d != nil {
 		cell := e.Cell
 		if d.Callback {
@@ -740,3 +748,39 @@ func (s *ipamSession) Commit(keep bool) {
 
 // Exercised returns the clauses the session's last step exercised.
 func (s *ipamSession) Exercised() []string { return append([]string(nil), s.m.Exercised...) }
+
+// Answer says what the server answered to the last executed step: the
+// response (or fault) and every callback that came during it, per session
+// slot.
+func (s *ipamSession) Answer() string {
+	if !s.lastObsOK {
+		return "no answer (see the transcript)"
+	}
+	o := &s.lastObs
+	var b strings.Builder
+	switch a := s.lastAct; {
+	case o.Fault:
+		b.WriteString("SOAP fault")
+	case a.Op == ipam.OpIsRequired || a.Op == ipam.OpIsInProgress || a.Op == ipam.OpIsConfigured:
+		b.WriteString(strconv.FormatBool(o.Value))
+	case a.Op == ipam.OpStartSchema || a.Op == ipam.OpStartProv:
+		b.WriteString("accepted")
+	case strings.HasPrefix(a.Op, "ctl."):
+		b.WriteString("204")
+	default:
+		b.WriteString("response")
+	}
+	for k, cbs := range o.CB {
+		if len(cbs) == 0 {
+			continue
+		}
+		fmt.Fprintf(&b, "; session %d: ", k)
+		for j, c := range cbs {
+			if j > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(c.String())
+		}
+	}
+	return b.String()
+}

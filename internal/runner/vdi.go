@@ -327,3 +327,17 @@ func (VDIModel) Weight(a models.Action) int {
 	}
 	return 4
 }
+
+// Answer says what the implementation answered to the last executed step:
+// its status (and the command GetCommand delivered), or the call's error.
+func (s *vdiSession) Answer() string {
+	if s.lastErr != nil {
+		kind, _ := Classify(s.lastErr)
+		return kind
+	}
+	out := vdi.HR(s.lastHR).String()
+	if s.lastCmd.ID != 0 {
+		out += fmt.Sprintf(" command {code %d, size %d}", s.lastCmd.Code, s.lastCmd.Size)
+	}
+	return out
+}
