@@ -258,10 +258,9 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 	first, count := rf.shardRange()
 	rep := &report.Report{Schema: report.Schema, SchemaVersion: report.SchemaVersion, Run: report.Run{
 		Version: version.Version, Target: spec.Raw, Profile: rf.profile, Seed: rf.seed, Checks: count,
-		Steps: rf.steps, Shard: rf.shard, Started: time.Now().UTC(), Build: buildInfo(),
+		Shard: rf.shard, Started: time.Now().UTC(), Build: buildInfo(),
 	}}
-	fmt.Fprintf(stdout, "specgate %s  seed %d  target %s  profile %s  checks %d (from %d)\n",
-		version.Version, rf.seed, spec.Raw, rf.profile, count, first)
+	fmt.Fprintf(stdout, "%s  checks %d (from %d)\n", report.Banner(rep), count, first)
 
 	for _, mb := range selected {
 		if ctx.Err() != nil {
@@ -287,13 +286,14 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 			model = bound.model
 		}
 		inf := model.Info()
-		mr := report.Model{Name: mb.name, Title: inf.Title, Profile: rf.profile, Clauses: inf.Clauses, Ambiguities: inf.Ambiguities}
+		mr := report.Model{Name: mb.name, Title: inf.Title, Profile: rf.profile, Clauses: inf.Clauses, Ambiguities: inf.Ambiguities,
+			CellOrder: inf.Cells}
 		addFailure := func(f engine.Failure, path, replay string) {
 			redactFailure(rf.redactor, &f)
 			ff := failfile.FromFailure(f, spec.Raw, version.Version)
 			mr.Divergences = append(mr.Divergences, report.Divergence{Divergence: f.Divergence,
 				Signature: report.SignatureOf(mb.name, f.Divergence), Sequence: f.Sequence, Steps: ff.Steps,
-				Original: f.Original, Seed: f.Seed, Check: f.Check, Transcript: f.Transcript, File: path, Replay: replay,
+				Original: f.Original, Seed: f.Seed, Check: f.Check, Transcript: f.Transcript, Answers: f.Answers, File: path, Replay: replay,
 				Class: f.Class, Reproduced: f.Reproduced, Verify: f.Verify, ShrinkReplays: f.Replays,
 				ShrinkExhausted: f.Exhausted, ShrinkPartial: f.Partial, Note: f.Note})
 			class := ""
@@ -370,6 +370,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 			return 0, &unreachableError{fmt.Errorf("run %s: %w", mb.name, err)}
 		}
 		mr.Checks, mr.Steps, mr.Coverage = res.Checks, res.Steps, bound.coverage()
+		rep.Run.Steps += res.Steps // steps executed, over all models
 		mr.Fenced, mr.Unreported = res.Fenced, res.Unreported
 		for _, fs := range res.Faults {
 			f := report.Fault{Kind: fs.Kind, Occurrences: fs.Occurrences, Calls: res.Steps,
@@ -414,7 +415,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 		color = report.IsTerminal(f) && os.Getenv("NO_COLOR") == ""
 	}
 	fmt.Fprintln(stdout)
-	_ = report.WriteText(stdout, rep, color)
+	_ = report.WriteTextWith(stdout, rep, report.TextOptions{Color: color}) // the banner is printed above
 	if writeFailed.Load() {
 		fmt.Fprintf(stderr, "specgate: some reports or failure files could not be written (exit %d)\n", ExitWriteFailed)
 		return ExitWriteFailed, nil

@@ -3,8 +3,12 @@
 package coverage
 
 import (
+	"fmt"
 	"sort"
+	"strings"
 	"sync"
+
+	"github.com/specgate/specgate/models"
 )
 
 // Coverage is a model's coverage in a run.
@@ -12,6 +16,61 @@ type Coverage struct {
 	Model   string         `json:"model"`
 	Cells   map[string]int `json:"cells"`   // every cell of the model, 0 when never reached
 	Clauses map[string]int `json:"clauses"` // every clause of the model, 0 when never reached
+	// Unreachable maps the cells the model proves cannot be exercised in
+	// this run's configuration to why (models.Reach.Cells); they are left
+	// out of CellRatio.
+	Unreachable map[string]string `json:"unreachable,omitempty"`
+	// ClauseReasons maps the clauses the generator does not reach against a
+	// conformant system to why (models.Reach.Clauses); an unreached clause
+	// with a reason is not "not reached".
+	ClauseReasons map[string]string `json:"clauseReasons,omitempty"`
+}
+
+// Declare records what the model declares out of reach (see models.Reach).
+func (c *Coverage) Declare(r models.Reach) {
+	for k, v := range r.Cells {
+		if c.Unreachable == nil {
+			c.Unreachable = map[string]string{}
+		}
+		c.Unreachable[k] = v
+	}
+	for k, v := range r.Clauses {
+		if c.ClauseReasons == nil {
+			c.ClauseReasons = map[string]string{}
+		}
+		c.ClauseReasons[k] = v
+	}
+}
+
+// Contradictions returns an error naming every cell the model declared
+// unreachable that the run exercised: the model's proof is wrong.
+func (c *Coverage) Contradictions() error {
+	var bad []string
+	for k := range c.Unreachable {
+		if n := c.Cells[k]; n > 0 {
+			bad = append(bad, fmt.Sprintf("%s (%d hits)", k, n))
+		}
+	}
+	if len(bad) == 0 {
+		return nil
+	}
+	sort.Strings(bad)
+	return fmt.Errorf("coverage %s: cells declared unreachable were reached: %s", c.Model, strings.Join(bad, ", "))
+}
+
+// Reachable returns how many cells count toward the ratio (every cell
+// not declared unreachable) and how many of them were reached.
+func (c *Coverage) Reachable() (cells, reached int) {
+	for k, v := range c.Cells {
+		if _, out := c.Unreachable[k]; out {
+			continue
+		}
+		cells++
+		if v > 0 {
+			reached++
+		}
+	}
+	return cells, reached
 }
 
 // New returns an empty coverage over the given universe.
@@ -34,20 +93,17 @@ func (c *Coverage) Merge(o *Coverage) {
 	for k, v := range o.Clauses {
 		c.Clauses[k] += v
 	}
+	c.Declare(models.Reach{Cells: o.Unreachable, Clauses: o.ClauseReasons})
 }
 
-// CellRatio returns the fraction of cells reached at least once.
+// CellRatio returns the fraction of the reachable cells (those the model
+// does not declare unreachable) reached at least once.
 func (c *Coverage) CellRatio() float64 {
-	if len(c.Cells) == 0 {
+	cells, reached := c.Reachable()
+	if cells == 0 {
 		return 1
 	}
-	n := 0
-	for _, v := range c.Cells {
-		if v > 0 {
-			n++
-		}
-	}
-	return float64(n) / float64(len(c.Cells))
+	return float64(reached) / float64(cells)
 }
 
 // Unreached returns the sorted names with a zero count.

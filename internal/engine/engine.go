@@ -93,6 +93,10 @@ type Failure struct {
 	Original   int             `json:"originalLength"`
 	Divergence Divergence      `json:"divergence"`
 	Transcript []string        `json:"transcript,omitempty"`
+	// Answers holds, per step of Sequence up to the failing one, what the
+	// SUT answered (Answerer), from the replay that verified it; "" for a
+	// step the model skipped. Empty when the session cannot say.
+	Answers []string `json:"answers,omitempty"`
 	// Class is ClassConfirmed, ClassFlaky or ClassConcurrentOnly.
 	Class string `json:"class"`
 	// Reproduced of Verify replays showed the same signature.
@@ -200,6 +204,7 @@ type checkResult struct {
 	// d is the first divergence the run did not know yet (nil if none).
 	d          *Divergence
 	transcript []string
+	answers    []string // per step, in replays (not exploring runs) of an Answerer
 	// stop is the known divergence the session could not continue from.
 	stop        *Divergence
 	steps       int
@@ -440,11 +445,22 @@ func (e *Engine) execute(ctx context.Context, name string, seq []models.Action, 
 			r.concurrent = true
 		}
 	}
+	ans, _ := s.(Answerer)
+	if record {
+		ans = nil // exploring runs keep no answers
+	}
 	for i, a := range seq {
 		concurrent()
 		d, executed := s.Step(ctx, i, a)
 		if executed {
 			r.steps++
+		}
+		if ans != nil {
+			answer := ""
+			if executed {
+				answer = ans.Answer()
+			}
+			r.answers = append(r.answers, answer)
 		}
 		if ctx.Err() != nil {
 			// A call cut short by the harness says nothing about the SUT.

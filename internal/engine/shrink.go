@@ -62,7 +62,7 @@ func (e *Engine) process(ctx context.Context, c checkResult) (f Failure, ok bool
 	}
 	sh := e.minimize(ctx, c.kn, name+"s", c.seq, d)
 	f.Replays, f.Exhausted, f.Partial = sh.replays, sh.exhausted, sh.partial
-	k, final, transcript, done := e.verify(ctx, c.kn, name+"w", sh.best, d.Signature(), K)
+	k, final, transcript, answers, done := e.verifyAnswers(ctx, c.kn, name+"w", sh.best, d.Signature(), K)
 	switch {
 	case !done:
 		// Interrupted while verifying the shrunk sequence: keep the
@@ -70,7 +70,7 @@ func (e *Engine) process(ctx context.Context, c checkResult) (f Failure, ok bool
 		f.Class, f.Partial, f.Reproduced, f.Verify = ClassConfirmed, "interrupted", 1, 1
 	case k == K:
 		f.Class, f.Sequence, f.Reproduced = ClassConfirmed, sh.best, k
-		f.Divergence, f.Transcript = *final, transcript
+		f.Divergence, f.Transcript, f.Answers = *final, transcript, answers
 	default:
 		f.Class, f.Reproduced = ClassFlaky, k
 		f.Note = "the shrunk sequence did not fail the same way on every replay alone; the original is kept"
@@ -84,17 +84,24 @@ func (e *Engine) process(ctx context.Context, c checkResult) (f Failure, ok bool
 // show sig. last is the divergence (and transcript) of the last one that
 // did. done is false when ctx ended first.
 func (e *Engine) verify(ctx context.Context, kn *knowledge, name string, seq []models.Action, sig string, k int) (n int, last *Divergence, transcript []string, done bool) {
+	n, last, transcript, _, done = e.verifyAnswers(ctx, kn, name, seq, sig, k)
+	return n, last, transcript, done
+}
+
+// verifyAnswers is verify that also returns the per-step answers of the
+// last replay that showed sig.
+func (e *Engine) verifyAnswers(ctx context.Context, kn *knowledge, name string, seq []models.Action, sig string, k int) (n int, last *Divergence, transcript, answers []string, done bool) {
 	for j := 0; j < k; j++ {
 		r := e.execute(ctx, name+strconv.Itoa(j), seq, false, kn)
 		if r.interrupted || ctx.Err() != nil {
-			return n, last, transcript, false
+			return n, last, transcript, answers, false
 		}
 		if r.d != nil && r.d.Signature() == sig {
 			n++
-			last, transcript = r.d, r.transcript
+			last, transcript, answers = r.d, r.transcript, r.answers
 		}
 	}
-	return n, last, transcript, true
+	return n, last, transcript, answers, true
 }
 
 type shrinkResult struct {

@@ -187,3 +187,12 @@ type Continuer interface {
 type Committer interface {
 	Commit(keep bool)
 }
+
+// Answerer is implemented by sessions that can say, on one line, what the
+// SUT answered to their last executed step (a status, a response, the
+// callbacks that came). The engine keeps the answers of every step of the
+// replay that verified a failure (Failure.Answers), for the report's
+// sequence diagram; exploring runs do not ask.
+type Answerer interface {
+	Answer() string
+}

@@ -90,7 +90,7 @@ func modelFromInfo(inf models.Info, reachedCells, unreachedClauses, scale int) M
 		}
 	}
 	return Model{Name: inf.Name, Title: inf.Title, Profile: models.ProfileDocumented, Checks: 100 * scale, Steps: 3000 * scale,
-		Coverage: cov, Clauses: inf.Clauses, Ambiguities: inf.Ambiguities}
+		Coverage: cov, Clauses: inf.Clauses, Ambiguities: inf.Ambiguities, CellOrder: inf.Cells}
 }
 
 // sampleReport returns a report over both models: vdi with a protocol

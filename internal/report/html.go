@@ -61,7 +61,9 @@ func RenderHTML(r *Report) ([]byte, error) {
 
 // htmlView is the template's data.
 type htmlView struct {
-	R        *Report
+	R *Report
+	// Total is the number of divergences over all models.
+	Total    int
 	Started  string
 	Finished string
 	Models   []*htmlModel
@@ -111,9 +113,12 @@ type htmlData struct {
 }
 
 type htmlDataModel struct {
-	Name        string           `json:"name"`
-	Anchor      string           `json:"anchor"`
-	Cells       map[string]int   `json:"cells"`
+	Name   string         `json:"name"`
+	Anchor string         `json:"anchor"`
+	Cells  map[string]int `json:"cells"`
+	// Unreachable lists the cells the model declares unreachable; the
+	// summary's coverage leaves them out, as CellRatio does.
+	Unreachable []string         `json:"unreachable"`
 	MaxCount    int              `json:"maxCount"`
 	Divergences []htmlDataDivRef `json:"divergences"`
 }
@@ -151,17 +156,16 @@ func buildHTMLView(r *Report) *htmlView {
 		hm := &htmlModel{Name: m.Name, Title: m.Title, Profile: modelProfile(r, m), Anchor: anchor("m", m.Name),
 			Checks: m.Checks, Steps: m.Steps, Ratio: cellRatio(m), FailAnchor: map[string]string{},
 			Fenced: m.Fenced, Faults: m.Faults}
-		dm := htmlDataModel{Name: m.Name, Anchor: hm.Anchor, Cells: map[string]int{}, Divergences: []htmlDataDivRef{}}
+		dm := htmlDataModel{Name: m.Name, Anchor: hm.Anchor, Cells: map[string]int{}, Unreachable: []string{}, Divergences: []htmlDataDivRef{}}
 		if m.Coverage != nil {
 			for k, c := range m.Coverage.Cells {
 				dm.Cells[k] = c
 				dm.MaxCount = max(dm.MaxCount, c)
-				hm.Cells++
-				if c > 0 {
-					hm.Reached++
-				}
 			}
-			hm.Heatmap = buildHeatmap(m.Name, m.Coverage.Cells)
+			dm.Unreachable = append(dm.Unreachable, sortedKeys(m.Coverage.Unreachable)...)
+			hm.Cells, hm.Reached = m.Coverage.Reachable()
+			hm.Heatmap = buildHeatmap(m.Name, m.Coverage.Cells, m.CellOrder)
+			hm.Heatmap.markUnreachable(m.Coverage.Unreachable)
 		}
 		hm.Clauses = clauseRows(m)
 		for _, row := range hm.Clauses {
@@ -188,6 +192,7 @@ func buildHTMLView(r *Report) *htmlView {
 			}
 			dm.Divergences = append(dm.Divergences, htmlDataDivRef{Clause: d.Clause, Cell: d.Cell, Kind: d.Kind, Known: d.Known, Anchor: hd.Anchor})
 		}
+		v.Total += len(hm.Divergences)
 		v.Models = append(v.Models, hm)
 		v.Data.Models = append(v.Data.Models, dm)
 	}
@@ -219,11 +224,14 @@ type heatRow struct {
 
 type heatCell struct {
 	Exists bool
-	Name   string
-	ID     string
-	Count  int
-	Level  int // 0 never reached, 1..5 by log(count)/log(max)
-	Title  string
+	// Unreachable is the model's reason the cell can never be exercised
+	// ("" for a cell that can).
+	Unreachable string
+	Name        string
+	ID          string
+	Count       int
+	Level       int // 0 never reached, 1..5 by log(count)/log(max)
+	Title       string
 }
 
 // splitCell splits a cell name "<State>/<Op>" at the first '/'; names
@@ -256,11 +264,15 @@ func heatLevel(count, maxCount int) int {
 	return min(max(l, 1), 5)
 }
 
-func buildHeatmap(model string, cells map[string]int) *heatmap {
+// buildHeatmap lays the cells out as a grid: rows and columns in the
+// model's declared order (order: its cells, states major), then any cell
+// the order does not name, sorted (alphabetically, with server./ctl.
+// operations last), as for reports written without an order.
+func buildHeatmap(model string, cells map[string]int, order []string) *heatmap {
 	h := &heatmap{}
 	rowSet, colSet := map[string]bool{}, map[string]bool{}
 	var rows []string
-	for name, c := range cells {
+	add := func(name string) {
 		r, col := splitCell(name)
 		if !rowSet[r] {
 			rowSet[r] = true
@@ -270,15 +282,32 @@ func buildHeatmap(model string, cells map[string]int) *heatmap {
 			colSet[col] = true
 			h.Cols = append(h.Cols, col)
 		}
+	}
+	for _, name := range order {
+		if _, ok := cells[name]; ok {
+			add(name)
+		}
+	}
+	declaredRows, declaredCols := len(rows), len(h.Cols)
+	for _, c := range cells {
 		h.Max = max(h.Max, c)
 	}
-	sort.Strings(rows)
-	sort.Slice(h.Cols, func(i, j int) bool {
-		gi, gj := opGroup(h.Cols[i]), opGroup(h.Cols[j])
+	var rest []string
+	for name := range cells {
+		rest = append(rest, name)
+	}
+	sort.Strings(rest)
+	for _, name := range rest {
+		add(name)
+	}
+	sort.Strings(rows[declaredRows:])
+	extra := h.Cols[declaredCols:]
+	sort.Slice(extra, func(i, j int) bool {
+		gi, gj := opGroup(extra[i]), opGroup(extra[j])
 		if gi != gj {
 			return gi < gj
 		}
-		return h.Cols[i] < h.Cols[j]
+		return extra[i] < extra[j]
 	})
 	for _, r := range rows {
 		hr := heatRow{Name: r}
@@ -303,18 +332,36 @@ func buildHeatmap(model string, cells map[string]int) *heatmap {
 	return h
 }
 
+// markUnreachable marks the cells the model declares unreachable, with
+// the reason in their tooltip.
+func (h *heatmap) markUnreachable(why map[string]string) {
+	for i := range h.Rows {
+		for j := range h.Rows[i].Cells {
+			c := &h.Rows[i].Cells[j]
+			if r := why[c.Name]; r != "" && c.Exists {
+				c.Unreachable = r
+				c.Title = c.Name + ": unreachable: " + r
+			}
+		}
+	}
+}
+
 // seqDiagram is an SVG sequence diagram of a minimal failing sequence.
 type seqDiagram struct {
 	Width, Height int
 	Lifelines     []lifeline
 	Arrows        []seqArrow
-	Fail          *seqFail
+	// Responses are the SUT's answers to the steps before the failing
+	// one (dashed return arrows), when the report has them.
+	Responses []seqArrow
+	Fail      *seqFail
 }
 
 type lifeline struct {
 	Name   string
 	X      int
 	BoxX   int
+	BoxW   int // wide enough for Name
 	Top    int
 	Bottom int
 }
@@ -361,6 +408,10 @@ func laneOf(label string) string {
 	return "SUT"
 }
 
+// textWidth estimates the rendered width of s at perChar pixels a
+// character.
+func textWidth(s string, perChar int) int { return perChar * len([]rune(s)) }
+
 func clip(s string, n int) string {
 	r := []rune(s)
 	if len(r) <= n {
@@ -383,7 +434,8 @@ func buildSeqDiagram(d *Divergence, steps []string) *seqDiagram {
 	sd := &seqDiagram{}
 	for i, n := range names {
 		x[n] = seqLeft + i*seqLaneGap
-		sd.Lifelines = append(sd.Lifelines, lifeline{Name: n, X: x[n], BoxX: x[n] - seqBoxW/2, Top: 40})
+		w := max(seqBoxW, textWidth(n, 8)+24) // 600 13px: about 8 px a character
+		sd.Lifelines = append(sd.Lifelines, lifeline{Name: n, X: x[n], BoxX: x[n] - w/2, BoxW: w, Top: 40})
 	}
 	y := seqTop
 	failAt := d.Step - 1 // Step is 1-based
@@ -395,6 +447,10 @@ func buildSeqDiagram(d *Divergence, steps []string) *seqDiagram {
 		sd.Arrows = append(sd.Arrows, a)
 		if a.Failing {
 			y = sd.addFail(d, to, x["specgate"], y)
+		} else if i < len(d.Answers) && d.Answers[i] != "" {
+			y += 20
+			sd.Responses = append(sd.Responses, seqArrow{Step: i + 1, X1: to, X2: x["specgate"], Y: y,
+				LabelX: x["specgate"] + 14, LabelY: y - 5, Label: clip(d.Answers[i], seqTextLimit)})
 		}
 	}
 	if failAt < 0 || failAt >= len(steps) { // found after the last step (e.g. a late callback)
@@ -407,8 +463,13 @@ func buildSeqDiagram(d *Divergence, steps []string) *seqDiagram {
 	}
 	sd.Height = y + 10
 	sd.Width = max(560, seqLeft+(len(names)-1)*seqLaneGap+seqBoxW/2+20)
-	if sd.Fail != nil { // room for the expected/observed text (about 7px a character)
-		sd.Width = max(sd.Width, sd.Fail.LabelX+20+7*max(len([]rune(sd.Fail.Expected)), len([]rune(sd.Fail.Observed))))
+	// Room for every label: 12px monospace is about 7.2px a character,
+	// counted as 8 so no label runs off the edge.
+	for _, a := range append(sd.Arrows, sd.Responses...) {
+		sd.Width = max(sd.Width, a.LabelX+20+textWidth(a.Label, 8))
+	}
+	if sd.Fail != nil {
+		sd.Width = max(sd.Width, sd.Fail.LabelX+20+max(textWidth(sd.Fail.Expected, 8), textWidth(sd.Fail.Observed, 8)))
 	}
 	return sd
 }

@@ -5,7 +5,9 @@ package report
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"html"
 	"image"
 	"image/png"
 	"net/url"
@@ -81,10 +83,13 @@ func tail(s string, n int) string {
 func TestHTMLInBrowser(t *testing.T) {
 	bin := chromiumPath()
 	if bin == "" {
-		msg := "chromium is not installed (looked for $SPECGATE_CHROMIUM, /usr/bin/chromium and chromium on PATH); run scripts/install-browser.sh"
+		msg := "chromium is not installed (looked for $SPECGATE_CHROMIUM, /usr/bin/chromium and chromium on PATH): " +
+			"the HTML report was NOT checked in a browser; install it with: bash scripts/install-browser.sh"
 		if os.Getenv("CI") == "true" {
 			t.Fatal(msg + " (CI=true: the browser test is required)")
 		}
+		// Loud, not quiet: the line is in every go test output, -v or not.
+		fmt.Fprintln(os.Stderr, "\n*** WARNING: "+msg+" ***\n")
 		t.Skip(msg)
 	}
 
@@ -97,6 +102,22 @@ func TestHTMLInBrowser(t *testing.T) {
 	r.Models[1].Divergences[0].Replay += " --target soap:http://127.0.0.1:8080/ipam"
 	if r.ExitCode != ExitUnreachable {
 		t.Fatalf("fixture exit code %d, want 3", r.ExitCode)
+	}
+
+	// What the SUT answered to each step (the IPAM ones with the callbacks
+	// of earlier sessions), as a verified failure carries them.
+	for i := range r.Models {
+		for j := range r.Models[i].Divergences {
+			d := &r.Models[i].Divergences[j]
+			d.Answers = nil
+			for k := 0; k <= d.Step && k < len(d.Sequence); k++ {
+				a := "NOERROR"
+				if r.Models[i].Name == "ipam" {
+					a = "204; session 1: NotifyAsyncSchemaConversionStart, NotifyAsyncSchemaConversionCheckpoint, NotifyAsyncSchemaConversionComplete(exception=nil)"
+				}
+				d.Answers = append(d.Answers, a)
+			}
+		}
 	}
 
 	dir := t.TempDir()
@@ -224,6 +245,12 @@ func TestHTMLInBrowser(t *testing.T) {
 					t.Errorf("%s step %s: classes %q / %q, failing=%v", id, step, lines[0][1], texts[0][1], failing)
 				}
 			}
+			for i := 0; i < d.Step && i < len(labels); i++ {
+				resp := fmt.Sprintf(`<line class="resp" data-resp="%d"`, i+1)
+				if !strings.Contains(svg, resp) || !strings.Contains(svg, ">"+clip(d.Answers[i], seqTextLimit)+"</text>") {
+					t.Errorf("%s: passing step %d has no response arrow with its answer", id, i+1)
+				}
+			}
 			if n := strings.Count(svg, `data-step="`); n != 2*len(labels)+1 {
 				t.Errorf("%s: %d data-step elements, want %d", id, n, 2*len(labels)+1)
 			}
@@ -249,7 +276,13 @@ func TestHTMLInBrowser(t *testing.T) {
 		}
 	}
 
-	// 6. A screenshot: the page renders to a non-trivial image.
+	// 6. Layout, measured by a script added to a copy of the page, in a
+	// 1280x800 window: the first divergence is above the fold, the
+	// heatmaps follow the model's order, and no two labels of a sequence
+	// diagram overlap (nor run off its edge).
+	checkLayout(t, bin, dir, raw, r)
+
+	// 7. A screenshot: the page renders to a non-trivial image.
 	shot := filepath.Join(dir, "r.png")
 	runChromium(t, bin, pageURL, "--screenshot="+shot, "--window-size=1200,2000")
 	st, err := os.Stat(shot)
@@ -294,4 +327,96 @@ func distinctColours(img image.Image, step int) int {
 		}
 	}
 	return len(seen)
+}
+
+// measureScript runs after the page's own script and writes what it
+// measured into <pre id="measure"> as JSON.
+const measureScript = `<script>
+(function () {
+  var out = {viewport: window.innerHeight, firstDivTop: -1, heatmaps: {}, overlaps: [], outside: []};
+  var a = document.querySelector("article.div");
+  if (a) { out.firstDivTop = a.getBoundingClientRect().top + window.scrollY; }
+  document.querySelectorAll("table.heatmap").forEach(function (t) {
+    var rows = [], cols = [];
+    t.querySelectorAll("tbody th").forEach(function (th) { rows.push(th.textContent); });
+    t.querySelectorAll("thead th span").forEach(function (sp) { cols.push(sp.textContent); });
+    out.heatmaps[t.getAttribute("data-model")] = {rows: rows, cols: cols};
+  });
+  document.querySelectorAll("svg.seq").forEach(function (svg) {
+    var ts = [].slice.call(svg.querySelectorAll("text"));
+    var bs = ts.map(function (t) { return t.getBBox(); });
+    var w = svg.width.baseVal.value, h = svg.height.baseVal.value;
+    for (var i = 0; i < ts.length; i++) {
+      var b = bs[i];
+      if (b.x < 0 || b.y < 0 || b.x + b.width > w || b.y + b.height > h) {
+        out.outside.push(svg.id + ": " + ts[i].textContent);
+      }
+      for (var j = i + 1; j < ts.length; j++) {
+        var c = bs[j];
+        if (b.x < c.x + c.width - 0.5 && c.x < b.x + b.width - 0.5 && b.y < c.y + c.height - 0.5 && c.y < b.y + b.height - 0.5) {
+          out.overlaps.push(svg.id + ": \"" + ts[i].textContent + "\" / \"" + ts[j].textContent + "\"");
+        }
+      }
+    }
+  });
+  var pre = document.createElement("pre");
+  pre.id = "measure";
+  pre.textContent = JSON.stringify(out);
+  document.body.appendChild(pre);
+})();
+</script>
+</body>`
+
+// checkLayout renders a copy of the page with measureScript in a 1280x800
+// window and checks what it measured.
+func checkLayout(t *testing.T, bin, dir string, page []byte, r *Report) {
+	t.Helper()
+	mp := filepath.Join(dir, "measure.html")
+	if err := os.WriteFile(mp, []byte(strings.Replace(string(page), "</body>", measureScript, 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dom := runChromium(t, bin, (&url.URL{Scheme: "file", Path: mp}).String(), "--dump-dom", "--window-size=1280,800")
+	raw := firstGroup(dom, `(?s)<pre id="measure">(.*?)</pre>`)
+	var got struct {
+		Viewport    float64 `json:"viewport"`
+		FirstDivTop float64 `json:"firstDivTop"`
+		Heatmaps    map[string]struct {
+			Rows []string `json:"rows"`
+			Cols []string `json:"cols"`
+		} `json:"heatmaps"`
+		Overlaps []string `json:"overlaps"`
+		Outside  []string `json:"outside"`
+	}
+	if err := json.Unmarshal([]byte(html.UnescapeString(raw)), &got); err != nil {
+		t.Fatalf("measurements %q: %v", raw, err)
+	}
+	t.Logf("measured: first divergence at y=%.0f (viewport %.0f), heatmaps %v, %d overlaps", got.FirstDivTop, got.Viewport, got.Heatmaps, len(got.Overlaps))
+	if got.FirstDivTop < 0 || got.FirstDivTop >= min(800, got.Viewport) {
+		t.Errorf("first divergence at y=%.0f, want within the first 800 px (viewport %.0f)", got.FirstDivTop, got.Viewport)
+	}
+	for _, m := range r.Models {
+		var rows, cols []string
+		seenR, seenC := map[string]bool{}, map[string]bool{}
+		for _, c := range m.CellOrder {
+			row, col := splitCell(c)
+			if !seenR[row] {
+				seenR[row] = true
+				rows = append(rows, row)
+			}
+			if !seenC[col] {
+				seenC[col] = true
+				cols = append(cols, col)
+			}
+		}
+		h := got.Heatmaps[m.Name]
+		if fmt.Sprint(h.Rows) != fmt.Sprint(rows) || fmt.Sprint(h.Cols) != fmt.Sprint(cols) {
+			t.Errorf("%s heatmap rows %v, columns %v; want the model's order %v, %v", m.Name, h.Rows, h.Cols, rows, cols)
+		}
+	}
+	for _, o := range got.Overlaps {
+		t.Errorf("overlapping labels in %s", o)
+	}
+	for _, o := range got.Outside {
+		t.Errorf("label outside its diagram: %s", o)
+	}
 }

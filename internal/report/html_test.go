@@ -3,6 +3,7 @@ package report
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/specgate/specgate/models/vdi"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -267,7 +268,7 @@ func TestHeatLevelAndCells(t *testing.T) {
 			t.Errorf("heatLevel(%d, %d) = %d, want %d", c.count, c.max, got, c.want)
 		}
 	}
-	h := buildHeatmap("m", map[string]int{"A/x": 0, "B/server.y": 3, "A/y": 1, "loose": 2})
+	h := buildHeatmap("m", map[string]int{"A/x": 0, "B/server.y": 3, "A/y": 1, "loose": 2}, nil)
 	if fmt.Sprint(h.Cols) != "[loose x y server.y]" {
 		t.Errorf("columns %v", h.Cols)
 	}
@@ -305,5 +306,26 @@ func TestSeqDiagramLanes(t *testing.T) {
 	}
 	if sd.Fail == nil || sd.Fail.Y <= sd.Arrows[2].Y {
 		t.Errorf("late failure not drawn after the last step: %+v", sd.Fail)
+	}
+}
+
+// TestHeatmapModelOrder: with the model's declared cell order the rows and
+// columns follow it (the state machine's order), not the alphabet; cells
+// the order does not name follow, sorted.
+func TestHeatmapModelOrder(t *testing.T) {
+	cells := map[string]int{"DNE/Create": 1, "DNE/Close": 0, "Configurable/Create": 2, "Configurable/Close": 3, "Abort/Create": 0, "Abort/Close": 1, "Z/extra": 1}
+	order := []string{"DNE/Create", "DNE/Close", "Configurable/Create", "Configurable/Close", "Abort/Create", "Abort/Close"}
+	h := buildHeatmap("m", cells, order)
+	var rows []string
+	for _, r := range h.Rows {
+		rows = append(rows, r.Name)
+	}
+	if fmt.Sprint(rows) != "[DNE Configurable Abort Z]" || fmt.Sprint(h.Cols) != "[Create Close extra]" {
+		t.Errorf("rows %v, columns %v; want the declared order", rows, h.Cols)
+	}
+	vdiInfo := modelFromInfo(vdi.Info(), 10, 0, 1)
+	h = buildHeatmap("vdi", vdiInfo.Coverage.Cells, vdiInfo.CellOrder)
+	if h.Rows[0].Name != vdi.DNE.String() || h.Rows[len(h.Rows)-1].Name != vdi.States[len(vdi.States)-1].String() || h.Cols[0] != vdi.Ops[0] {
+		t.Errorf("vdi heatmap not in the model's order: rows %v..., columns %v", h.Rows[0].Name, h.Cols)
 	}
 }

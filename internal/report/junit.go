@@ -118,6 +118,9 @@ func MarshalJUnit(r *Report) ([]byte, error) {
 			case len(known) == 0 && row.Status == statusUnreached:
 				c.Skipped = &junitSkipped{Message: "not reached"}
 				suite.Skipped++
+			case len(known) == 0 && row.Status == statusUnreachable:
+				c.Skipped = &junitSkipped{Message: "not reachable: " + row.Reason}
+				suite.Skipped++
 			}
 			if len(known) > 0 {
 				var out []string
@@ -215,6 +218,9 @@ const (
 	statusFail      = "fail"
 	statusKnown     = "known"
 	statusUnreached = "not reached"
+	// statusUnreachable is an unreached clause the model says the
+	// generator cannot reach (clauseRow.Reason says why).
+	statusUnreachable = "not reachable"
 )
 
 // clauseRow is one clause of a model with its count and divergences.
@@ -226,6 +232,9 @@ type clauseRow struct {
 	Listed bool // the model lists the clause
 	Divs   []*Divergence
 	Status string
+	// Reason is why the model says the clause is out of the generator's
+	// reach (set with statusUnreachable).
+	Reason string
 }
 
 // clauseRows lists the model's clauses in order, then the clauses only
@@ -274,6 +283,8 @@ func clauseRows(m *Model) []*clauseRow {
 			row.Status = statusFail
 		case known > 0:
 			row.Status = statusKnown
+		case !reached && m.Coverage != nil && m.Coverage.ClauseReasons[row.ID] != "":
+			row.Status, row.Reason = statusUnreachable, m.Coverage.ClauseReasons[row.ID]
 		case !reached:
 			row.Status = statusUnreached
 		default:

@@ -2,6 +2,7 @@ package report
 
 import (
 	"encoding/xml"
+	"github.com/specgate/specgate/models"
 	"os"
 	"path/filepath"
 	"strings"
@@ -218,4 +219,32 @@ func TestJUnitEmpty(t *testing.T) {
 	if s.Tests != 0 || len(s.Suites) != 0 {
 		t.Errorf("%+v", s)
 	}
+}
+
+// TestJUnitNotReachable: a clause the model says the generator cannot
+// reach is skipped with the model's reason, not as "not reached".
+func TestJUnitNotReachable(t *testing.T) {
+	r := sampleReport(t)
+	im := &r.Models[1]
+	var id string
+	for _, c := range im.Clauses {
+		if im.Coverage.Clauses[c.ID] == 0 {
+			id = c.ID
+			break
+		}
+	}
+	if id == "" {
+		t.Fatal("fixture: no unreached ipam clause")
+	}
+	im.Coverage.Declare(models.Reach{Clauses: map[string]string{id: "needs a server fault"}})
+	s := readJUnit(t, r)
+	for _, c := range s.Suites[1].Cases {
+		if c.Name == id {
+			if c.Skipped == nil || c.Skipped.Message != "not reachable: needs a server fault" {
+				t.Errorf("%s: skipped %+v, want the model's reason", id, c.Skipped)
+			}
+			return
+		}
+	}
+	t.Fatalf("no test case for %s", id)
 }

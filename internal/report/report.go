@@ -53,13 +53,17 @@ type Run struct {
 
 // Model is one model's results.
 type Model struct {
-	Name        string             `json:"name"`
-	Title       string             `json:"title"`
-	Profile     string             `json:"profile"`
-	Checks      int                `json:"checks"`
-	Steps       int                `json:"steps"`
-	Coverage    *coverage.Coverage `json:"coverage"`
-	Clauses     []models.Clause    `json:"clauses"`
+	Name     string             `json:"name"`
+	Title    string             `json:"title"`
+	Profile  string             `json:"profile"`
+	Checks   int                `json:"checks"`
+	Steps    int                `json:"steps"`
+	Coverage *coverage.Coverage `json:"coverage"`
+	Clauses  []models.Clause    `json:"clauses"`
+	// CellOrder lists the model's cells in its declared order (states,
+	// then calls, as the state machine lists them); the HTML heatmap lays
+	// its rows and columns out in that order.
+	CellOrder   []string           `json:"cellOrder,omitempty"`
 	Ambiguities []models.Ambiguity `json:"ambiguities"`
 	Divergences []Divergence       `json:"divergences"`
 	// Warnings are run-level findings no sequence can be blamed for (for
@@ -85,9 +89,12 @@ type Divergence struct {
 	Seed       uint64          `json:"seed"`
 	Check      int             `json:"check"`
 	Transcript []string        `json:"transcript,omitempty"`
-	File       string          `json:"file,omitempty"` // failure file path
-	Replay     string          `json:"replay"`
-	Known      bool            `json:"known,omitempty"` // listed in the baseline
+	// Answers holds what the SUT answered to each step up to the failing
+	// one, from the replay that verified it (engine.Failure.Answers).
+	Answers []string `json:"answers,omitempty"`
+	File    string   `json:"file,omitempty"` // failure file path
+	Replay  string   `json:"replay"`
+	Known   bool     `json:"known,omitempty"` // listed in the baseline
 	// Class is "confirmed", "flaky" or "concurrent-only" (engine classes);
 	// the reproduction is Reproduced of Verify replays alone.
 	Class      string `json:"class"`

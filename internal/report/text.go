@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sort"
 	"strings"
 )
 
@@ -40,7 +41,30 @@ func IsTerminal(f *os.File) bool {
 // the replay command; then the baseline, and a final summary line. ANSI
 // colour codes are written only when color is true.
 func WriteText(w io.Writer, r *Report, color bool) error {
-	t := &textWriter{w: w, color: color}
+	return WriteTextWith(w, r, TextOptions{Color: color, Banner: true})
+}
+
+// TextOptions configure WriteTextWith.
+type TextOptions struct {
+	// Color turns ANSI colour on.
+	Color bool
+	// Banner writes the identity line (version, target, profile, seed)
+	// first. A caller that printed Banner(r) when the run started leaves
+	// it off, so the terminal shows it once.
+	Banner bool
+}
+
+// Banner is the identity line of a run: version, target, profile, seed.
+func Banner(r *Report) string {
+	return fmt.Sprintf("specgate %s  target %s  profile %s  seed %d", r.Run.Version, r.Run.Target, r.Run.Profile, r.Run.Seed)
+}
+
+// WriteTextWith is WriteText with options.
+func WriteTextWith(w io.Writer, r *Report, o TextOptions) error {
+	t := &textWriter{w: w, color: o.Color}
+	if o.Banner {
+		t.printf("%s%s\n", t.c(ansiBold, "specgate"), strings.TrimPrefix(Banner(r), "specgate"))
+	}
 	t.header(r)
 	tot := textTotals{}
 	for i := range r.Models {
@@ -59,6 +83,7 @@ type textWriter struct {
 
 type textTotals struct {
 	clauses, passed, failed, known, unreached int
+	unreachable                               int
 	newDivs, knownDivs                        int
 	cells, reached                            int
 }
@@ -78,8 +103,9 @@ func (t *textWriter) c(sgr, s string) string {
 	return sgr + s + ansiReset
 }
 
+// header writes the run's totals: checks, steps, wall time, and whether
+// the run was cut short.
 func (t *textWriter) header(r *Report) {
-	t.printf("%s %s  target %s  profile %s  seed %d\n", t.c(ansiBold, "specgate"), r.Run.Version, r.Run.Target, r.Run.Profile, r.Run.Seed)
 	extra := ""
 	if r.Run.Shard != "" {
 		extra += "  shard " + r.Run.Shard
@@ -143,7 +169,7 @@ func (t *textWriter) model(r *Report, m *Model, tot *textTotals) {
 	for _, c := range root.children {
 		t.node(c, 1)
 	}
-	passed, failed, known, unreached := 0, 0, 0, 0
+	passed, failed, known, unreached, unreachable := 0, 0, 0, 0, 0
 	for _, row := range rows {
 		switch row.Status {
 		case statusPass:
@@ -154,6 +180,8 @@ func (t *textWriter) model(r *Report, m *Model, tot *textTotals) {
 			known++
 		case statusUnreached:
 			unreached++
+		case statusUnreachable:
+			unreachable++
 		}
 	}
 	newDivs, knownDivs := 0, 0
@@ -164,26 +192,42 @@ func (t *textWriter) model(r *Report, m *Model, tot *textTotals) {
 			newDivs++
 		}
 	}
-	cells, reached := 0, 0
+	cells, reached, outOfReach := 0, 0, 0
 	if m.Coverage != nil {
-		cells = len(m.Coverage.Cells)
-		for _, v := range m.Coverage.Cells {
-			if v > 0 {
-				reached++
-			}
-		}
+		cells, reached = m.Coverage.Reachable()
+		outOfReach = len(m.Coverage.Cells) - cells
 	}
 	tot.clauses += len(rows)
 	tot.passed += passed
 	tot.failed += failed
 	tot.known += known
 	tot.unreached += unreached
+	tot.unreachable += unreachable
 	tot.newDivs += newDivs
 	tot.knownDivs += knownDivs
 	tot.cells += cells
 	tot.reached += reached
-	t.printf("  %s: %d checks, %d steps, %d clauses (%d passed, %d failed, %d known, %d not reached), cells %d/%d (%.1f%%)\n",
-		m.Name, m.Checks, m.Steps, len(rows), passed, failed, known, unreached, reached, cells, 100*cellRatio(m))
+	outCells := ""
+	if outOfReach > 0 {
+		outCells = fmt.Sprintf(", %d unreachable by the model", outOfReach)
+	}
+	t.printf("  %s: %d checks, %d steps, %d clauses (%d passed, %d failed, %d known, %d not reached, %d not reachable), cells %d/%d (%.1f%%)%s\n",
+		m.Name, m.Checks, m.Steps, len(rows), passed, failed, known, unreached, unreachable, reached, cells, 100*cellRatio(m), outCells)
+	if m.Coverage != nil {
+		// One line per reason: the cells it covers, then why.
+		byReason := map[string][]string{}
+		var reasons []string
+		for _, c := range sortedKeys(m.Coverage.Unreachable) {
+			why := m.Coverage.Unreachable[c]
+			if byReason[why] == nil {
+				reasons = append(reasons, why)
+			}
+			byReason[why] = append(byReason[why], c)
+		}
+		for _, why := range reasons {
+			t.printf("    %s cells %s unreachable: %s\n", t.c(ansiDim, "-"), strings.Join(byReason[why], ", "), why)
+		}
+	}
 	for _, w := range m.Warnings {
 		t.printf("    warning: %s\n", w)
 	}
@@ -230,6 +274,9 @@ func (t *textWriter) node(n *treeNode, depth int) {
 		case statusUnreached:
 			mark = t.c(ansiDim, "-")
 			note = t.c(ansiDim, "(0) not reached")
+		case statusUnreachable:
+			mark = t.c(ansiDim, "-")
+			note = t.c(ansiDim, "(0) not reachable: "+row.Reason)
 		default:
 			mark = t.c(ansiGreen, "✔")
 			note = fmt.Sprintf("(%d)", row.Count)
@@ -317,8 +364,18 @@ func (t *textWriter) summary(r *Report, tot *textTotals) {
 	default:
 		verdict = t.c(ansiRed+ansiBold, verdict)
 	}
-	t.printf("\n%d clauses: %d passed, %d failed, %d known deviations, %d not reached; %d new divergences, %d known; cell coverage %.1f%%; %s\n",
-		tot.clauses, tot.passed, tot.failed, tot.known, tot.unreached, tot.newDivs, tot.knownDivs, 100*ratio, verdict)
+	t.printf("\n%d clauses: %d passed, %d failed, %d known deviations, %d not reached, %d not reachable; %d new divergences, %d known; cell coverage %.1f%%; %s\n",
+		tot.clauses, tot.passed, tot.failed, tot.known, tot.unreached, tot.unreachable, tot.newDivs, tot.knownDivs, 100*ratio, verdict)
+}
+
+// sortedKeys returns m's keys in order.
+func sortedKeys(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }
 
 // unshrunkOf says which sequence a fault's first step number counts in:

@@ -7,6 +7,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/specgate/specgate/models"
+	"github.com/specgate/specgate/models/ipam"
 )
 
 func TestWriteTextPlain(t *testing.T) {
@@ -36,7 +39,7 @@ func TestWriteTextPlain(t *testing.T) {
 		"\n  3.15.4.7\n    ✔ start (",
 		"\n  × quiescence (5) FAIL\n",
 		"\n      -> hang at step 3, StartAsyncSchemaConversion(session=0)",
-		"ipam: 100 checks, 3000 steps, 31 clauses (28 passed, 1 failed, 0 known, 2 not reached), cells 30/48 (62.5%)\n",
+		"ipam: 100 checks, 3000 steps, 32 clauses (29 passed, 1 failed, 0 known, 2 not reached, 0 not reachable), cells 30/48 (62.5%)\n",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q", want)
@@ -44,7 +47,7 @@ func TestWriteTextPlain(t *testing.T) {
 	}
 	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
 	last := lines[len(lines)-1]
-	if last != "89 clauses: 82 passed, 2 failed, 0 known deviations, 5 not reached; 2 new divergences, 0 known; cell coverage 62.5%; divergent (exit 1)" {
+	if last != "90 clauses: 83 passed, 2 failed, 0 known deviations, 5 not reached, 0 not reachable; 2 new divergences, 0 known; cell coverage 62.5%; divergent (exit 1)" {
 		t.Errorf("summary line %q", last)
 	}
 	if t.Failed() {
@@ -136,5 +139,51 @@ func TestWriteTextWarnings(t *testing.T) {
 	}
 	if !strings.Contains(b.String(), "\n    warning: 2 callback(s) arrived late\n") {
 		t.Errorf("warning not printed under its model:\n%s", b.String())
+	}
+}
+
+func TestWriteTextBannerOnce(t *testing.T) {
+	r := sampleReport(t)
+	banner := Banner(r)
+	var with, without bytes.Buffer
+	if err := WriteText(&with, r, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteTextWith(&without, r, TextOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(with.String(), banner); n != 1 {
+		t.Errorf("WriteText: banner %q %d times, want once", banner, n)
+	}
+	if strings.Contains(without.String(), banner) {
+		t.Errorf("WriteTextWith without Banner repeats the identity line:\n%s", without.String())
+	}
+	if !strings.HasPrefix(without.String(), "200 checks, 6000 steps, 12.0s\n") {
+		t.Errorf("WriteTextWith without Banner starts with the totals line; got:\n%s", without.String())
+	}
+}
+
+func TestWriteTextUnreachable(t *testing.T) {
+	r := sampleReport(t)
+	im := &r.Models[1]
+	im.Coverage.Declare(ipam.Reach(ipam.Documented, true))
+	im.Coverage.Declare(models.Reach{Clauses: map[string]string{ipam.ClMalformed: "needs a server fault"}})
+	var b bytes.Buffer
+	if err := WriteText(&b, r, false); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for _, want := range []string{
+		"- malformed (0) not reachable: needs a server fault\n",
+		"32 clauses (29 passed, 1 failed, 0 known, 1 not reached, 1 not reachable), cells 30/36 (83.3%), 12 unreachable by the model\n",
+		"cells Unknown/InitializeAsyncProvisioning, ",
+		" unreachable: with a control endpoint",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q", want)
+		}
+	}
+	if t.Failed() {
+		t.Logf("output:\n%s", out)
 	}
 }

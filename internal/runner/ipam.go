@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -145,13 +146,24 @@ func (t *IPAMTarget) Coverage() *coverage.Coverage {
 		ids[i] = c.ID
 	}
 	c := coverage.New(inf.Name, inf.Cells, ids)
+	c.Declare(ipam.Reach(t.profile, t.ctl != nil))
 	t.cov.Into(c)
 	return c
 }
 
 type slot struct {
 	id, url string
-	seen    int // events already observed
+	seen    int         // events already observed
+	fam     ipam.Family // the family of the session it was initialized for
+}
+
+// doneClause is the clause of the Completed state of family f's callback
+// session machine (3.17.1.1 schema, 3.13.1.1 provisioning).
+func doneClause(f ipam.Family) string {
+	if f == ipam.Provision {
+		return ipam.ClProvCBDone
+	}
+	return ipam.ClSchemaCBDone
 }
 
 type ipamSession struct {
@@ -167,8 +179,13 @@ type ipamSession struct {
 	cov         *coverage.Local
 	lines       []string
 	cellIdx     map[string]int
-	record      bool   // an exploring session (not a shrink replay)
-	done        func() // called by Close after the target is released (pools)
+	record      bool // an exploring session (not a shrink replay)
+	// lastAct and lastObs are the last executed step and what was observed
+	// (for Answer); lastObsOK is false when the call itself failed.
+	lastAct   models.Action
+	lastObs   ipam.Obs
+	lastObsOK bool
+	done      func() // called by Close after the target is released (pools)
 }
 
 // NewSession resets the server (with control) and opens a session.
@@ -261,12 +278,14 @@ func (s *ipamSession) step(ctx context.Context, i int, a models.Action) (*engine
 	}
 	s.lines = s.lines[:0]
 	var obs ipam.Obs
+	s.lastAct, s.lastObsOK = a, false
 	if d := s.perform(ctx, i, a, &e, &obs); d != nil {
 		return d, true
 	}
 	if d := s.drain(i, a, &e, &obs); d != nil {
 		return d, true
 	}
+	s.lastObs, s.lastObsOK = obs, true
 	if d := s.m.Observe(a, &obs); d != nil {
 		cell := e.Cell
 		if d.Callback {
@@ -286,11 +305,25 @@ func (s *ipamSession) step(ctx context.Context, i int, a models.Action) (*engine
 		if idx, ok := s.cellIdx[e.Cell]; ok {
 			s.cov.Cell(idx)
 		}
-		for _, c := range s.m.Exercised {
-			s.cov.Clause(c)
-		}
+		s.countClauses(&obs)
 	}
 	return nil, true
+}
+
+// countClauses counts the clauses a conforming step (or settle) checked:
+// the model's, and the two the drain checks on every callback it reads
+// (it came on a session the client initialized, as a well-formed
+// envelope).
+func (s *ipamSession) countClauses(obs *ipam.Obs) {
+	for _, c := range s.m.Exercised {
+		s.cov.Clause(c)
+	}
+	for k := range obs.CB {
+		for range obs.CB[k] {
+			s.cov.Clause(ipam.ClUnknownSession)
+			s.cov.Clause(ipam.ClMalformed)
+		}
+	}
 }
 
 func (s *ipamSession) fault(i int, a models.Action, e *ipam.Expect, clause string, err error) *engine.Divergence {
@@ -378,11 +411,19 @@ func (s *ipamSession) perform(ctx context.Context, i int, a models.Action, e *ip
 		if sl.id != "" {
 			s.retired = append(s.retired, *sl)
 		}
+		initClause := ipam.ClInitSchema
+		if a.Op == ipam.OpInitProv {
+			initClause = ipam.ClInitProv
+		}
 		id, url, err := s.t.cfg.Transport.OpenSession(ctx)
 		if err != nil {
-			return s.fault(i, a, e, ipam.ClInitSchema, err)
+			return s.fault(i, a, e, initClause, err)
 		}
-		*sl = slot{id: id, url: url}
+		fam := ipam.Schema
+		if a.Op == ipam.OpInitProv {
+			fam = ipam.Provision
+		}
+		*sl = slot{id: id, url: url, fam: fam}
 		acts := initActions[a.Op]
 		var body []byte
 		if a.Op == ipam.OpInitSchema {
@@ -392,15 +433,11 @@ func (s *ipamSession) perform(ctx context.Context, i int, a models.Action, e *ip
 		}
 		resp, err := s.call(ctx, id, soap.NewRequest(acts.req, s.t.cfg.Transport.Endpoint(), url, body), false)
 		if err != nil && (resp == nil || resp.Fault == nil) {
-			clause := ipam.ClInitSchema
-			if a.Op == ipam.OpInitProv {
-				clause = ipam.ClInitProv
-			}
-			return s.fault(i, a, e, clause, err)
+			return s.fault(i, a, e, initClause, err)
 		}
 		obs.Fault = resp.Fault != nil
 		if !obs.Fault && resp.Envelope.Header.Action != acts.resp {
-			return &engine.Divergence{Kind: engine.KindDivergence, Clause: ipam.ClInitSchema, Cell: e.Cell, Step: i + 1,
+			return &engine.Divergence{Kind: engine.KindDivergence, Clause: initClause, Cell: e.Cell, Step: i + 1,
 				Action: a.String(), Expected: []string{"Action " + acts.resp}, Observed: "Action " + resp.Envelope.Header.Action}
 		}
 	case ipam.OpStartSchema, ipam.OpStartProv:
@@ -473,7 +510,7 @@ func (s *ipamSession) control(ctx context.Context, i int, a models.Action, e *ip
 	}
 	s.logf("-> control %s", a)
 	if err := s.t.ctl.Set(ctx, adm); err != nil {
-		d := s.fault(i, a, e, ipam.ClHold, err)
+		d := s.fault(i, a, e, ipam.ClControlADM, err)
 		d.Expected = []string{"204 from the control endpoint"}
 		return d
 	}
@@ -540,7 +577,7 @@ func (s *ipamSession) drain(i int, a models.Action, e *ipam.Expect, obs *ipam.Ob
 			if c, err := modelCallback(ev); err == nil && ev.Kind == soap.EventCallback {
 				observed = c.String()
 			}
-			s.setAside(div(ipam.ClSchemaCBDone, "no further callback", observed))
+			s.setAside(div(doneClause(sl.fam), "no further callback", observed))
 		}
 	}
 	for k := range s.slots {
@@ -667,6 +704,9 @@ func (s *ipamSession) Finish(ctx context.Context, steps int) *engine.Divergence 
 		return &engine.Divergence{Kind: engine.KindDivergence, Clause: d.Clause, Cell: cell, Step: steps + 1,
 			Action: "settle()", Expected: d.Expected, Observed: d.Observed}
 	}
+	if s.extra == nil && s.cov != nil {
+		s.countClauses(&obs)
+	}
 	return s.extra
 }
 
@@ -708,3 +748,39 @@ func (s *ipamSession) Commit(keep bool) {
 
 // Exercised returns the clauses the session's last step exercised.
 func (s *ipamSession) Exercised() []string { return append([]string(nil), s.m.Exercised...) }
+
+// Answer says what the server answered to the last executed step: the
+// response (or fault) and every callback that came during it, per session
+// slot.
+func (s *ipamSession) Answer() string {
+	if !s.lastObsOK {
+		return "no answer (see the transcript)"
+	}
+	o := &s.lastObs
+	var b strings.Builder
+	switch a := s.lastAct; {
+	case o.Fault:
+		b.WriteString("SOAP fault")
+	case a.Op == ipam.OpIsRequired || a.Op == ipam.OpIsInProgress || a.Op == ipam.OpIsConfigured:
+		b.WriteString(strconv.FormatBool(o.Value))
+	case a.Op == ipam.OpStartSchema || a.Op == ipam.OpStartProv:
+		b.WriteString("accepted")
+	case strings.HasPrefix(a.Op, "ctl."):
+		b.WriteString("204")
+	default:
+		b.WriteString("response")
+	}
+	for k, cbs := range o.CB {
+		if len(cbs) == 0 {
+			continue
+		}
+		fmt.Fprintf(&b, "; session %d: ", k)
+		for j, c := range cbs {
+			if j > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(c.String())
+		}
+	}
+	return b.String()
+}

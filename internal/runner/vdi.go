@@ -82,6 +82,7 @@ func (t *VDITarget) Coverage() *coverage.Coverage {
 		ids[i] = c.ID
 	}
 	c := coverage.New(inf.Name, inf.Cells, ids)
+	c.Declare(vdi.Reach(t.profile))
 	t.cov.Into(c)
 	return c
 }
@@ -172,6 +173,9 @@ func (s *vdiSession) Step(ctx context.Context, i int, a models.Action) (*engine.
 	}
 	if s.cov != nil {
 		s.cov.Hit(int(e.State)*len(vdi.Ops)+opIdx, e.Out[k].Clause)
+		if also := e.Out[k].Also; also != "" {
+			s.cov.Clause(also)
+		}
 	}
 	s.m.ApplyOutcome(a, &e, k)
 	if s.m.State == vdi.DNE {
@@ -322,4 +326,18 @@ func (VDIModel) Weight(a models.Action) int {
 		return 1
 	}
 	return 4
+}
+
+// Answer says what the implementation answered to the last executed step:
+// its status (and the command GetCommand delivered), or the call's error.
+func (s *vdiSession) Answer() string {
+	if s.lastErr != nil {
+		kind, _ := Classify(s.lastErr)
+		return kind
+	}
+	out := vdi.HR(s.lastHR).String()
+	if s.lastCmd.ID != 0 {
+		out += fmt.Sprintf(" command {code %d, size %d}", s.lastCmd.Code, s.lastCmd.Size)
+	}
+	return out
 }

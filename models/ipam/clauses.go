@@ -33,6 +33,7 @@ const (
 	ClQueryConfig    = "ipam/3.3.4.114"
 	ClQuiescence     = "ipam/quiescence"
 	ClHold           = "ipam/control/hold"
+	ClControlADM     = "ipam/control/adm" // a control request answers 204
 	ClUnknownSession = "ipam/callback/unknown-session"
 	ClMalformed      = "ipam/callback/malformed"
 )
@@ -67,6 +68,7 @@ var clauseList = []models.Clause{
 	{ID: ClQueryConfig, Source: "MS-IPAMM2 3.3.4.114", Text: "IsIpamConfiguredResult := ADM_IsIPAMConfigured."},
 	{ID: ClQuiescence, Source: "MS-IPAMM2 3.15.4.7 steps 5-6, 3.11.4.7 (Complete MUST be called)", Text: "A started session ends with exactly one Complete callback; silence past the deadline is a divergence."},
 	{ID: ClHold, Source: "docs/ipam-soap-binding.md, control endpoint", Text: "While hold is set, an accepted session stays In Progress until release."},
+	{ID: ClControlADM, Source: "docs/ipam-soap-binding.md §8, POST <control-url>/adm", Text: "A control request answers 204 No Content; the change applies to operations that start after the response."},
 	{ID: ClUnknownSession, Source: "MS-IPAMM2 3.12.3, 3.16.3 (callbacks flow on the session that started them)", Text: "A callback must address a session the client initialized."},
 	{ID: ClMalformed, Source: "MS-IPAMM2 2.2.2, 3.13.4, 3.17.4", Text: "A callback is a SOAP 1.2 envelope with a known Action and the matching body element."},
 }

@@ -61,6 +61,35 @@ type branch struct {
 	held    bool
 	clause  string
 	next    World
+	writes  World // the ADM bits the clause's steps write
+}
+
+// record notes that clause wrote the ADM bits in bits.
+func (m *Model) record(bits World, clause string) {
+	for i := 0; i < numBits; i++ {
+		if bits.Has(World(1) << i) {
+			m.wrote[i] = clause
+		}
+	}
+}
+
+// blame names the clause a read of the ADM breaks: when flipping one bit
+// that a step of this session wrote makes the observation allowed (ok) in
+// a possible world, the clause of that step (it did not write what the
+// specification says), else fallback (the read's own clause).
+func (m *Model) blame(fallback string, ok func(World) bool) string {
+	found := ""
+	m.W.Each(func(w World) {
+		for i := 0; i < numBits && found == ""; i++ {
+			if m.wrote[i] != "" && ok(w^World(1)<<i) {
+				found = m.wrote[i]
+			}
+		}
+	})
+	if found != "" {
+		return found
+	}
+	return fallback
 }
 
 func (m *Model) startBranches(w World, fam Family) []branch {
@@ -72,13 +101,13 @@ func (m *Model) startBranches(w World, fam Family) []branch {
 		case w.Has(ConvInProgress):
 			return []branch{{reject: true, clause: ClSchemaStep1, next: w}}
 		case !w.Has(Required):
-			return []branch{{reject: true, clause: ClSchemaStep3, next: w.with(ConvInProgress, !doc)}} // IPAM-E5
+			return []branch{{reject: true, clause: ClSchemaStep3, next: w.with(ConvInProgress, !doc), writes: ConvInProgress}} // IPAM-E5
 		}
 		if m.Hold {
-			return []branch{{held: true, consume: true, clause: ClSchemaStep4, next: w | ConvInProgress}}
+			return []branch{{held: true, consume: true, clause: ClSchemaStep4, next: w | ConvInProgress, writes: ConvInProgress}}
 		}
-		ok := branch{consume: true, clause: ClSchemaStep5, next: w &^ (Required | ConvInProgress)}
-		bad := branch{consume: true, fail: 1, clause: ClSchemaStep6, next: w &^ ConvInProgress}
+		ok := branch{consume: true, clause: ClSchemaStep5, next: w &^ (Required | ConvInProgress), writes: Required | ConvInProgress}
+		bad := branch{consume: true, fail: 1, clause: ClSchemaStep6, next: w &^ ConvInProgress, writes: ConvInProgress}
 		if m.Control {
 			if m.FailNext[Schema] {
 				return []branch{bad}
@@ -97,10 +126,10 @@ func (m *Model) startBranches(w World, fam Family) []branch {
 	// the server is not configured yet.
 	setup := !w.Has(Configured)
 	if m.Hold {
-		return []branch{{held: true, consume: setup, clause: ClProvStart, next: w.with(ProvInProgress, doc)}} // IPAM-E4
+		return []branch{{held: true, consume: setup, clause: ClProvStart, next: w.with(ProvInProgress, doc), writes: ProvInProgress}} // IPAM-E4
 	}
-	ok := branch{consume: setup, clause: ClProvSuccess, next: (w | Configured) &^ ProvInProgress}
-	bad := branch{consume: setup, fail: 1, clause: ClProvFault, next: w &^ ProvInProgress}
+	ok := branch{consume: setup, clause: ClProvSuccess, next: (w | Configured) &^ ProvInProgress, writes: Configured | ProvInProgress}
+	bad := branch{consume: setup, fail: 1, clause: ClProvFault, next: w &^ ProvInProgress, writes: ProvInProgress}
 	switch {
 	case w.Has(Configured):
 		return []branch{ok} // nothing to set up
@@ -209,6 +238,24 @@ func (m *Model) cbClauses(f Family) (initC, progC, doneC, actionC string) {
 	return ClProvCBInit, ClProvCBProg, ClProvCBDone, ClProvAction
 }
 
+// startClause is the clause that makes a Start invoke the start
+// notification of family f.
+func startClause(f Family) string {
+	if f == Schema {
+		return ClSchemaStart
+	}
+	return ClProvStart
+}
+
+// deliveryClause is the clause that delivers a rejection of family f in
+// Notify*Complete.exception.
+func deliveryClause(f Family) string {
+	if f == Schema {
+		return ClSchemaFault
+	}
+	return ClProvDelivery
+}
+
 func notifyName(f Family, k CBKind) string {
 	return Callback{Family: f, Kind: k}.String()
 }
@@ -231,12 +278,15 @@ func (m *Model) feed(k int, cb Callback) *Div {
 			return &Div{Clause: actionC, Expected: []string{s.Fam.String() + " callbacks"}, Observed: cb.String()}
 		}
 	}
+	m.Exercised = appendUnique(m.Exercised, actionC)
 	switch s.CB {
 	case CBInitialized:
 		m.Exercised = append(m.Exercised, initC)
 		switch {
 		case kind == CBStart:
 			s.CB, s.SawStart = CBInProgress, true
+			// 3.15.4.7 / 3.11.4.7: Start MUST invoke the start notification.
+			m.Exercised = appendUnique(m.Exercised, startClause(s.Fam))
 		case kind == CBComplete && doc: // IPAM-E13
 			s.CB = CBCompleted
 		default:
@@ -244,7 +294,14 @@ func (m *Model) feed(k int, cb Callback) *Div {
 			if doc {
 				exp = append(exp, notifyName(s.Fam, CBComplete))
 			}
-			return &Div{Clause: initC, Expected: exp, Observed: cb.String()}
+			// A Complete here ends a session that never got the start
+			// notification its Start MUST invoke (3.15.4.7, 3.11.4.7);
+			// anything else is out of the callback machine's order.
+			cl := initC
+			if kind == CBComplete {
+				cl = startClause(s.Fam)
+			}
+			return &Div{Clause: cl, Expected: exp, Observed: cb.String()}
 		}
 	case CBInProgress:
 		m.Exercised = append(m.Exercised, progC)
@@ -267,6 +324,7 @@ func (m *Model) feed(k int, cb Callback) *Div {
 // summary of one slot's step.
 type summary struct {
 	httpFault, any, sawStart, completed, exc, silent bool
+	checkpoint                                       bool // a Checkpoint came during the step
 	seen                                             []string
 }
 
@@ -321,6 +379,11 @@ func (m *Model) Observe(a models.Action, o *Obs) *Div {
 	sums := [NumSlots]summary{}
 	var extra *Div // the first absorbed callback divergence
 	for k := 0; k < NumSlots; k++ {
+		if m.S[k].Phase != None && m.S[k].CB == CBCompleted && len(o.CB[k]) == 0 {
+			// 3.17.1.1 / 3.13.1.1 Completed: nothing followed Complete.
+			_, _, doneC, _ := m.cbClauses(m.S[k].Fam)
+			m.Exercised = appendUnique(m.Exercised, doneC)
+		}
 		for _, cb := range o.CB[k] {
 			phase, state := m.S[k].Phase, m.S[k].CB
 			if d := m.feed(k, cb); d != nil {
@@ -338,6 +401,7 @@ func (m *Model) Observe(a models.Action, o *Obs) *Div {
 			// An absorbed extra callback is not listed: whether it arrived
 			// before the step was judged is a matter of timing.
 			sums[k].any = true
+			sums[k].checkpoint = sums[k].checkpoint || cb.Kind == CBCheckpoint
 			sums[k].seen = append(sums[k].seen, cb.String())
 		}
 		s := m.S[k]
@@ -345,6 +409,9 @@ func (m *Model) Observe(a models.Action, o *Obs) *Div {
 		// A held session must not complete before release.
 		if s.Phase == Held && s.CB == CBCompleted && a.Op != OpCtlRelease {
 			return &Div{Clause: ClHold, Expected: []string{"no Complete while held"}, Observed: strings.Join(sums[k].seen, ", ")}
+		}
+		if s.Phase == Held && a.Op != OpCtlRelease {
+			m.Exercised = appendUnique(m.Exercised, ClHold)
 		}
 	}
 	if d := m.observeStep(a, o, &sums); d != nil {
@@ -364,6 +431,7 @@ func (m *Model) observeStep(a models.Action, o *Obs, sums *[NumSlots]summary) *D
 	case OpIsRequired, OpIsInProgress, OpIsConfigured:
 		return m.observeQuery(a, o)
 	case OpCtlRelease:
+		m.Exercised = append(m.Exercised, ClControlADM)
 		return m.observeRelease(*sums)
 	}
 	m.applyControl(a)
@@ -400,7 +468,8 @@ func (m *Model) observeInit(a models.Action, o *Obs) *Div {
 		if o.Fault {
 			obs = "SOAP fault"
 		}
-		return &Div{Clause: first, Expected: exp, Observed: obs}
+		ok := func(w World) bool { f, _ := initFault(w, fam); return f == o.Fault }
+		return &Div{Clause: m.blame(first, ok), Expected: exp, Observed: obs}
 	}
 	m.W = keep
 	m.Exercised = append(m.Exercised, first)
@@ -436,7 +505,8 @@ func (m *Model) observeQuery(a models.Action, o *Obs) *Div {
 		if o.Fault {
 			obs = "SOAP fault"
 		}
-		return &Div{Clause: first, Expected: exp, Observed: obs}
+		ok := func(w World) bool { f, v, _ := queryResult(w, a.Op); return f == o.Fault && (f || v == o.Value) }
+		return &Div{Clause: m.blame(first, ok), Expected: exp, Observed: obs}
 	}
 	m.W = keep
 	m.Exercised = append(m.Exercised, first)
@@ -449,17 +519,30 @@ func (m *Model) observeStart(a models.Action, sm summary) *Div {
 	var next Worlds
 	var exp []string
 	first := ""
-	held, heldFail, accepted := false, false, false
+	held, heldFail, accepted, acceptable := false, false, false, false
+	var writes World
+	writer := ""
 	m.W.Each(func(w World) {
 		for _, b := range m.startBranches(w, fam) {
 			if first == "" {
 				first = b.clause
 			}
+			acceptable = acceptable || !b.reject
 			exp = appendUnique(exp, b.describe(m, fam))
 			if b.matches(m, sm) {
 				next |= one(b.next)
 				accepted = accepted || b.consume
 				m.Exercised = appendUnique(m.Exercised, b.clause)
+				if b.writes != 0 {
+					writes, writer = writes|b.writes, b.clause
+				}
+				if b.reject && sm.completed {
+					m.Exercised = appendUnique(m.Exercised, deliveryClause(fam))
+				}
+				if sm.completed {
+					// The awaited Complete came before the deadline.
+					m.Exercised = appendUnique(m.Exercised, ClQuiescence)
+				}
 				if b.held {
 					// A provisioning of a configured server has nothing to fail.
 					held, heldFail = true, m.FailNext[fam] && !(fam == Provision && w.Has(Configured))
@@ -479,10 +562,28 @@ func (m *Model) observeStart(a models.Action, sm summary) *Div {
 		case obs == "":
 			obs = "no callback"
 		}
-		clause := first
+		// A rejection where the model expected acceptance is filed under
+		// the step of this session that wrote the flag the server acted
+		// on (a conversion left "in progress" by a failed step 6). An
+		// acceptance where a rejection was expected stays the rejecting
+		// step's: the server skipped its check.
+		rejectedAs := func(w World) bool {
+			for _, b := range m.startBranches(w, fam) {
+				if b.reject && b.matches(m, sm) {
+					return true
+				}
+			}
+			return false
+		}
+		clause := m.blame(first, rejectedAs)
+		// Silence breaks the quiescence rule, unless the server went on
+		// to checkpoints (step 4) where only a rejection was allowed: then
+		// it accepted what the rejecting step says to refuse.
 		if sm.silent && !sm.completed {
-			clause = ClQuiescence
 			obs += " and silence past the deadline"
+			if acceptable || !sm.checkpoint {
+				clause = ClQuiescence
+			}
 		}
 		if sm.httpFault && m.Profile == Documented {
 			if fam == Schema {
@@ -494,6 +595,7 @@ func (m *Model) observeStart(a models.Action, sm summary) *Div {
 		return &Div{Clause: clause, Expected: exp, Observed: obs}
 	}
 	m.W = next
+	m.record(writes, writer)
 	if held {
 		s.Phase, s.Fail = Held, heldFail
 		if accepted {
@@ -536,12 +638,27 @@ func (m *Model) observeRelease(sums [NumSlots]summary) *Div {
 			return &Div{Clause: cl, Expected: []string{want}, Observed: strings.Join(sm.seen, ", ")}
 		}
 		var next Worlds
-		m.Exercised = append(m.Exercised, cl)
+		m.Exercised = append(m.Exercised, cl, ClQuiescence)
 		m.W.Each(func(w World) { next |= one(complete(w, s.Fam, s.Fail)) })
 		m.W = next
+		m.record(completeWrites(s.Fam, s.Fail), cl)
 		s.Phase = Completed
 	}
 	return nil
+}
+
+// completeWrites are the ADM bits a completion of fam writes
+// (3.15.4.7 steps 5-6, 3.11.4.7 steps 7-9).
+func completeWrites(fam Family, fail bool) World {
+	switch {
+	case fam == Schema && fail:
+		return ConvInProgress
+	case fam == Schema:
+		return Required | ConvInProgress
+	case fail:
+		return ProvInProgress
+	}
+	return Configured | ProvInProgress
 }
 
 func complete(w World, fam Family, fail bool) World {
@@ -557,14 +674,19 @@ func complete(w World, fam Family, fail bool) World {
 }
 
 func (m *Model) applyControl(a models.Action) {
+	if strings.HasPrefix(a.Op, "ctl.") {
+		m.Exercised = append(m.Exercised, ClControlADM)
+	}
 	var next Worlds
 	switch a.Op {
 	case OpCtlRequired:
 		m.W.Each(func(w World) { next |= one(w.with(Required, a.Arg == 1)) })
 		m.W = next
+		m.record(Required, "") // as the harness set it
 	case OpCtlConfigured:
 		m.W.Each(func(w World) { next |= one(w.with(Configured, a.Arg == 1)) })
 		m.W = next
+		m.record(Configured, "")
 	case OpCtlFailNext:
 		m.FailNext[a.Arg] = true
 	case OpCtlHold:

@@ -164,7 +164,16 @@ type Model struct {
 	FailNext [2]bool
 	// Exercised lists the clauses the last Observe exercised (for coverage).
 	Exercised []string
+	// wrote[i] is the clause whose step last wrote ADM bit 1<<i in this
+	// session ("" while the bit is as the reset or the control endpoint
+	// left it). A read of the ADM that the SUT answers as if that bit
+	// were the other way is filed under that clause (blame). It decides
+	// no expectation, so it is not part of the state key.
+	wrote [numBits]string
 }
+
+// numBits is the number of ADM variable bits of a World.
+const numBits = 4
 
 // New returns the model of a server: with control, freshly reset to
 // ResetWorld; without, in any world consistent with 3.1.3.

@@ -78,7 +78,8 @@ func TestRequiredNotClearedIsCaught(t *testing.T) {
 	run(t, m, []step{
 		{act: a(OpInitSchema, 0, 0)},
 		{act: a(OpStartSchema, 0, 0), obs: cbs(0, start, ok)},
-		{act: a(OpIsRequired, -1, 0), obs: Obs{Value: true}, wantDiv: ClQueryRequired},
+		// The query reads what step 5 failed to write: step 5 is blamed.
+		{act: a(OpIsRequired, -1, 0), obs: Obs{Value: true}, wantDiv: ClSchemaStep5},
 	})
 }
 
@@ -99,7 +100,7 @@ func TestE5InProgressAfterNotRequired(t *testing.T) {
 			{act: a(OpCtlRequired, -1, 0)},
 			{act: a(OpInitSchema, 0, 0)},
 			{act: a(OpStartSchema, 0, 0), obs: cbs(0, start, fail)},
-			{act: a(OpIsInProgress, -1, 0), obs: Obs{Value: !tc.want}, wantDiv: ClQueryProgress},
+			{act: a(OpIsInProgress, -1, 0), obs: Obs{Value: !tc.want}, wantDiv: ClSchemaStep3}, // step 3 (IPAM-E5) wrote it
 		})
 	}
 }
@@ -111,11 +112,12 @@ func TestE6E13CompleteWithoutStart(t *testing.T) {
 		{act: a(OpInitSchema, 0, 0)},
 		{act: a(OpStartSchema, 0, 0), obs: cbs(0, fail)},
 	})
-	// Strict (state table, 3.15.4.7 preamble): Complete needs a Start first.
+	// Strict (state table, 3.15.4.7 preamble): Complete needs a Start
+	// first; the Start the server skipped is what breaks.
 	run(t, New(Strict, true), []step{
 		{act: a(OpCtlRequired, -1, 0)},
 		{act: a(OpInitSchema, 0, 0)},
-		{act: a(OpStartSchema, 0, 0), obs: cbs(0, fail), wantDiv: ClSchemaCBInit},
+		{act: a(OpStartSchema, 0, 0), obs: cbs(0, fail), wantDiv: ClSchemaStart},
 	})
 }
 

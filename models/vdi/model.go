@@ -105,6 +105,11 @@ type Outcome struct {
 	HR     HR
 	Next   State
 	Clause string
+	// Also is a second clause the outcome implements, counted with Clause
+	// when the call conforms ("" when none): the normal-termination rule
+	// behind the last device's VD_E_CLOSE, the FIFO order behind a fetched
+	// command.
+	Also string
 }
 
 // Expect is the set of allowed outcomes of one call in the current state.
@@ -274,6 +279,7 @@ func (m *Model) Expect(a models.Action) (e Expect) {
 			switch {
 			case dv.nq > 0:
 				e.add(NOERROR, s, cell(FnGetCommand))
+				e.Out[e.N-1].Also = ClauseGetCommandFIFO
 				e.WantCmd, e.HasCmd = dv.queue[0], true
 			case dv.ServerClosed && !dv.CloseSeen:
 				next := Active
@@ -281,6 +287,9 @@ func (m *Model) Expect(a models.Action) (e Expect) {
 					next = NormallyTerminated
 				}
 				e.add(VD_E_CLOSE, next, cell(FnGetCommand))
+				if next == NormallyTerminated { // VDI-A9: the last open device
+					e.Out[e.N-1].Also = ClauseGetCommandClose
+				}
 			case dv.CloseSeen:
 				e.add(VD_E_CLOSE, s, ClauseGetCommandAfterEnd)
 			case doc: // VDI-A2: nothing pending, a poll times out
