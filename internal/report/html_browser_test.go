@@ -245,7 +245,7 @@ func TestHTMLInBrowser(t *testing.T) {
 					t.Errorf("%s step %s: classes %q / %q, failing=%v", id, step, lines[0][1], texts[0][1], failing)
 				}
 			}
-			for i := 0; i < d.Step && i < len(labels); i++ {
+			for i := 0; i < d.Step-1 && i < len(labels); i++ { // Step is 1-based: steps before it passed
 				resp := fmt.Sprintf(`<line class="resp" data-resp="%d"`, i+1)
 				if !strings.Contains(svg, resp) || !strings.Contains(svg, ">"+clip(d.Answers[i], seqTextLimit)+"</text>") {
 					t.Errorf("%s: passing step %d has no response arrow with its answer", id, i+1)
