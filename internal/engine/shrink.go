@@ -19,11 +19,13 @@ const searchNodes = 20000
 // reproduces, and verifies the shrunk sequence. ok is false when ctx ended
 // before the original sequence was verified: nothing is reported then.
 //
-// Replays run alone: workers are held off while the coordinator replays,
-// so "reproduced k/K" means k of K replays with nothing else in flight.
+// Verification replays run alone: workers are held off while the
+// coordinator verifies, so "reproduced k/K" means k of K replays with
+// nothing else in flight. Shrink replays do not: workers go on with
+// later checks meanwhile (see lend), and a shrink replay's result does
+// not depend on them on a deterministic SUT, so the shrunk sequence is
+// the same at any Parallel.
 func (e *Engine) process(ctx context.Context, c checkResult) (f Failure, ok bool) {
-	e.execMu.Lock()
-	defer e.execMu.Unlock()
 	d := c.d
 	K := e.cfg.Verify
 	f = Failure{
@@ -84,6 +86,8 @@ func (e *Engine) process(ctx context.Context, c checkResult) (f Failure, ok bool
 // show sig. last is the divergence (and transcript) of the last one that
 // did. done is false when ctx ended first.
 func (e *Engine) verify(ctx context.Context, kn *knowledge, name string, seq []models.Action, sig string, k int) (n int, last *Divergence, transcript []string, done bool) {
+	e.execMu.Lock()
+	defer e.execMu.Unlock()
 	for j := 0; j < k; j++ {
 		r := e.execute(ctx, name+strconv.Itoa(j), seq, false, kn)
 		if r.interrupted || ctx.Err() != nil {
