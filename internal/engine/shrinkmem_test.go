@@ -4,6 +4,7 @@ import (
 	"context"
 	"runtime"
 	"strconv"
+	"sync"
 	"testing"
 
 	"github.com/specgate/specgate/models"
@@ -30,6 +31,7 @@ func (wideWalker) Cell(models.Action) string        { return "x" }
 // only a sequence of wideLen calls or more fails, so every search
 // candidate passes. Every sample-th session measures the live heap.
 type wideTarget struct {
+	mu       sync.Mutex // workers run checks while shrink replays run
 	sessions int
 	sample   int
 	peak     uint64
@@ -43,6 +45,8 @@ const wideSample = 250
 type wideSession struct{ n int }
 
 func (t *wideTarget) NewSession(context.Context, string, bool) (Session, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
 	t.sessions++
 	if t.sample > 0 && t.sessions%t.sample == 0 {
 		runtime.GC()
@@ -84,6 +88,8 @@ func wideShrink(t testing.TB, budget int) (replays int, growth int64) {
 	if len(res.Failures) != 1 {
 		t.Fatalf("budget %d: %d failures, want 1", budget, len(res.Failures))
 	}
+	tg.mu.Lock()
+	defer tg.mu.Unlock()
 	return res.Failures[0].Replays, int64(tg.peak) - int64(base)
 }
 
