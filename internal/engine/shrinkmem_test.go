@@ -118,3 +118,23 @@ func TestShrinkMemoryIndependentOfBudget(t *testing.T) {
 			g1>>10, r1, g4>>10, r4, allow>>10)
 	}
 }
+
+// BenchmarkShrinkReplayMemory shrinks one failure of the wide model on a
+// budget of 20,000 replays (the search spends half of it) and reports
+// the bytes allocated per shrink replay and the peak live heap growth per
+// shrink replay (what a shrink keeps while it runs, divided by its
+// replays): a shrink whose memory grows with its budget shows in the
+// second.
+func BenchmarkShrinkReplayMemory(b *testing.B) {
+	var alloc, live float64
+	for i := 0; i < b.N; i++ {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		replays, growth := wideShrink(b, 20_000)
+		runtime.ReadMemStats(&after)
+		alloc = float64(after.TotalAlloc-before.TotalAlloc) / float64(replays)
+		live = float64(growth) / float64(replays)
+	}
+	b.ReportMetric(alloc, "alloc-B/replay")
+	b.ReportMetric(live, "live-B/replay")
+}
