@@ -394,8 +394,9 @@ const lookahead = 32
 
 // lend hands the workers up to lookahead tokens per worker until stop is
 // closed, so that they keep running later checks while the coordinator
-// processes a failure instead of waiting for it; the count lent arrives
-// on the returned channel once stop is closed. Those checks run on the
+// processes a failure instead of waiting for it (none under FailFast);
+// the count lent arrives on the returned channel once stop is closed.
+// Those checks run on the
 // knowledge the run has after the failure (its signature is published
 // first) and are committed in order afterwards, so a lent token changes
 // nothing but when a check runs.
@@ -404,6 +405,11 @@ func (e *Engine) lend(tokens chan<- struct{}) (stop chan struct{}, lent <-chan i
 	out := make(chan int, 1)
 	go func() {
 		n, limit := 0, lookahead*max(1, e.cfg.Parallel)
+		if e.cfg.FailFast {
+			// The run ends with this failure: later checks would be
+			// dropped, and would only slow its shrink replays down.
+			limit = 0
+		}
 		for ; n < limit; n++ {
 			select {
 			case tokens <- struct{}{}:
