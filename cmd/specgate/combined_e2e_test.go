@@ -149,13 +149,13 @@ func comparable(t *testing.T, files []*failfile.File) []string {
 // same failure files every time, equal to a run at --parallel 1 without
 // the relay. The six runs are processes that mostly wait on the relay, so
 // they run at once (goroutines, not subtests: -parallel would cap them at
-// GOMAXPROCS).
+// GOMAXPROCS), each on a shim of its own (runs of one seed name the same
+// device sets).
 func TestSameSeedThroughADelayingRelay(t *testing.T) {
-	addr := startTCPShim(t, "--mutant", "combined")
 	const relayed = 5
-	targets := []string{addr}
+	targets := []string{startTCPShim(t, "--mutant", "combined")}
 	for range relayed {
-		targets = append(targets, startDelayRelay(t, addr, 300*time.Microsecond))
+		targets = append(targets, startDelayRelay(t, startTCPShim(t, "--mutant", "combined"), 300*time.Microsecond))
 	}
 	outs := make([]string, len(targets))
 	runs := make([]result, len(targets))
