@@ -396,10 +396,9 @@ const lookahead = 32
 // closed, so that they keep running later checks while the coordinator
 // processes a failure instead of waiting for it (none under FailFast);
 // the count lent arrives on the returned channel once stop is closed.
-// Those checks run on the
-// knowledge the run has after the failure (its signature is published
-// first) and are committed in order afterwards, so a lent token changes
-// nothing but when a check runs.
+// Those checks run on the knowledge the run has after the failure (its
+// signature is published first) and are committed in order afterwards, so
+// a lent token changes nothing but when a check runs.
 func (e *Engine) lend(tokens chan<- struct{}) (stop chan struct{}, lent <-chan int) {
 	stop = make(chan struct{})
 	out := make(chan int, 1)
