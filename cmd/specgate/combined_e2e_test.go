@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -146,27 +147,52 @@ func comparable(t *testing.T, files []*failfile.File) []string {
 // TestSameSeedThroughADelayingRelay: the same seed run 5 times through a
 // TCP relay that adds random delay, with 2 sequences in flight, gives the
 // same failure files every time, equal to a run at --parallel 1 without
-// the relay.
+// the relay. The six runs are processes that mostly wait on the relay, so
+// they run at once (goroutines, not subtests: -parallel would cap them at
+// GOMAXPROCS), each on a shim of its own (runs of one seed name the same
+// device sets).
 func TestSameSeedThroughADelayingRelay(t *testing.T) {
-	addr := startTCPShim(t, "--mutant", "combined")
-	run := func(target string, parallel string) []string {
-		out := t.TempDir()
-		r := specgate(t, 8*time.Minute, "run", "--model", "vdi", "--profile", "documented", "--seed", "9", "--checks", "600",
-			"--max-failures", "60", "--target", "vdi:tcp://"+target, "--parallel", parallel, "--out", out, "--progress", "none")
-		if r.code != ExitDivergence {
-			t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
-		}
-		return comparable(t, readFailures(t, out))
+	const relayed = 5
+	targets := []string{startTCPShim(t, "--mutant", "combined")}
+	for range relayed {
+		targets = append(targets, startDelayRelay(t, startTCPShim(t, "--mutant", "combined"), 300*time.Microsecond))
 	}
-	want := run(addr, "1")
+	outs := make([]string, len(targets))
+	runs := make([]result, len(targets))
+	errs := make([]error, len(targets))
+	var wg sync.WaitGroup
+	for i, target := range targets {
+		outs[i] = t.TempDir()
+		parallel := "2"
+		if i == 0 {
+			parallel = "1"
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			runs[i], errs[i] = runSpecgate(8*time.Minute, "run", "--model", "vdi", "--profile", "documented", "--seed", "9", "--checks", "600",
+				"--max-failures", "60", "--target", "vdi:tcp://"+target, "--parallel", parallel, "--out", outs[i], "--progress", "none")
+		}()
+	}
+	wg.Wait()
+	got := make([][]string, len(targets))
+	for i := range targets {
+		if errs[i] != nil {
+			t.Fatal(errs[i])
+		}
+		if r := runs[i]; r.code != ExitDivergence {
+			t.Fatalf("run %d: exit %d\n%s%s", i, r.code, r.stdout, r.stderr)
+		}
+		got[i] = comparable(t, readFailures(t, outs[i]))
+	}
+	want := got[0]
 	if len(want) < 5 {
 		t.Fatalf("only %d failures", len(want))
 	}
-	for i := 0; i < 5; i++ {
-		relay := startDelayRelay(t, addr, 300*time.Microsecond)
-		if got := run(relay, "2"); !reflect.DeepEqual(got, want) {
-			t.Fatalf("run %d through the relay differs from the --parallel 1 run:\n%s\nwant\n%s", i+1,
-				strings.Join(got, "\n"), strings.Join(want, "\n"))
+	for i := 1; i < len(got); i++ {
+		if !reflect.DeepEqual(got[i], want) {
+			t.Fatalf("run %d through the relay differs from the --parallel 1 run:\n%s\nwant\n%s", i,
+				strings.Join(got[i], "\n"), strings.Join(want, "\n"))
 		}
 	}
 }

@@ -46,6 +46,16 @@ type result struct {
 
 func specgate(t *testing.T, timeout time.Duration, args ...string) result {
 	t.Helper()
+	r, err := runSpecgate(timeout, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// runSpecgate is specgate for any goroutine: it reports a run that did
+// not finish or start as an error instead of failing the test.
+func runSpecgate(timeout time.Duration, args ...string) (result, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, specgateBin, args...)
@@ -53,15 +63,15 @@ func specgate(t *testing.T, timeout time.Duration, args ...string) result {
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()
 	if ctx.Err() != nil {
-		t.Fatalf("specgate %v: did not finish within %v\nstdout:\n%s", args, timeout, out.String())
+		return result{}, fmt.Errorf("specgate %v: did not finish within %v\nstdout:\n%s", args, timeout, out.String())
 	}
 	code := 0
 	if ee, ok := err.(*exec.ExitError); ok {
 		code = ee.ExitCode()
 	} else if err != nil {
-		t.Fatalf("specgate %v: %v", args, err)
+		return result{}, fmt.Errorf("specgate %v: %w", args, err)
 	}
-	return result{code: code, stdout: out.String(), stderr: errb.String()}
+	return result{code: code, stdout: out.String(), stderr: errb.String()}, nil
 }
 
 func readFailures(t *testing.T, dir string) []*failfile.File {

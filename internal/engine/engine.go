@@ -243,7 +243,8 @@ func (e *Engine) Run(ctx context.Context) (Result, error) {
 	for range workers {
 		tokens <- struct{}{}
 	}
-	results := make(chan checkResult, workers)
+	// Room for the checks run on lent tokens too (see lend).
+	results := make(chan checkResult, workers*(lookahead+1))
 	var next atomic.Int64
 	next.Store(int64(first))
 	var wg sync.WaitGroup
@@ -281,6 +282,7 @@ func (e *Engine) Run(ctx context.Context) (Result, error) {
 	faults := map[string]*FaultStat{}
 	pending := map[int]checkResult{}
 	want := first
+	debt := 0 // tokens lent to the workers and not yet repaid
 	var runErr error
 loop:
 	for r := range results {
@@ -310,8 +312,12 @@ loop:
 				break loop
 			}
 			c.commit(true)
-			tokens <- struct{}{}
-			e.commitCheck(ctx, &res, faults, c)
+			if debt > 0 {
+				debt-- // repay a token lent while a failure was processed
+			} else {
+				tokens <- struct{}{}
+			}
+			debt += e.commitCheck(ctx, &res, faults, c, tokens)
 			if res.Interrupted || res.Stopped {
 				break loop
 			}
@@ -331,8 +337,10 @@ loop:
 	return res, runErr
 }
 
-// commitCheck counts check c and reports or fences what it ran into.
-func (e *Engine) commitCheck(ctx context.Context, res *Result, faults map[string]*FaultStat, c checkResult) {
+// commitCheck counts check c and reports or fences what it ran into. It
+// returns how many tokens it lent the workers while it processed a new
+// failure (see lend).
+func (e *Engine) commitCheck(ctx context.Context, res *Result, faults map[string]*FaultStat, c checkResult, tokens chan<- struct{}) (lent int) {
 	res.Checks++
 	res.Steps += c.steps
 	if e.cfg.OnCheck != nil {
@@ -352,7 +360,7 @@ func (e *Engine) commitCheck(ctx context.Context, res *Result, faults map[string
 		e.fence(res, c)
 	}
 	if c.d == nil {
-		return
+		return 0
 	}
 	sig := c.d.Signature()
 	baselined := e.cfg.Baselined != nil && e.cfg.Baselined(c.d)
@@ -360,10 +368,15 @@ func (e *Engine) commitCheck(ctx context.Context, res *Result, faults map[string
 		res.Unreported++
 		e.publish(e.cur.Load().withKnown(sig))
 		e.class[sig] = ClassConfirmed
-		return
+		return 0
 	}
-	f, ok := e.process(ctx, c)
+	// The signature is known from here on, as it is for every later check
+	// of a serial run: the checks workers run while it is processed stand.
 	e.publish(e.cur.Load().withKnown(sig))
+	stop, lentc := e.lend(tokens)
+	f, ok := e.process(ctx, c)
+	close(stop)
+	lent = <-lentc
 	e.class[sig] = f.Class
 	if !ok {
 		res.Interrupted = true
@@ -377,6 +390,42 @@ func (e *Engine) commitCheck(ctx context.Context, res *Result, faults map[string
 	if e.cfg.FailFast {
 		res.Stopped = true
 	}
+	return lent
+}
+
+// lookahead bounds the checks workers run ahead of the commit, per
+// worker, while a failure is verified and shrunk.
+const lookahead = 32
+
+// lend hands the workers up to lookahead tokens per worker until stop is
+// closed, so that they keep running later checks while the coordinator
+// processes a failure instead of waiting for it (none under FailFast);
+// the count lent arrives on the returned channel once stop is closed.
+// Those checks run on the knowledge the run has after the failure (its
+// signature is published first) and are committed in order afterwards, so
+// a lent token changes nothing but when a check runs.
+func (e *Engine) lend(tokens chan<- struct{}) (stop chan struct{}, lent <-chan int) {
+	stop = make(chan struct{})
+	out := make(chan int, 1)
+	go func() {
+		n, limit := 0, lookahead*max(1, e.cfg.Parallel)
+		if e.cfg.FailFast {
+			// The run ends with this failure: later checks would be
+			// dropped, and would only slow its shrink replays down.
+			limit = 0
+		}
+		for ; n < limit; n++ {
+			select {
+			case tokens <- struct{}{}:
+			case <-stop:
+				out <- n
+				return
+			}
+		}
+		<-stop
+		out <- n
+	}()
+	return stop, out
 }
 
 func (e *Engine) reported(res *Result) int {

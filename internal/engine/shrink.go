@@ -15,15 +15,24 @@ const pairLimit = 16
 // searchNodes bounds the model states the shorter-sequence search visits.
 const searchNodes = 20000
 
+// memoCap bounds the shrink replays whose result minimize remembers, so
+// that its memory does not grow with the replay budget. Past it a
+// candidate seen again is replayed again: the result is the same on a
+// deterministic SUT and the choice of what is remembered is fixed, so the
+// shrunk sequence stays a function of the seed.
+const memoCap = 1 << 13
+
 // process verifies the failure check c found, shrinks it when it
 // reproduces, and verifies the shrunk sequence. ok is false when ctx ended
 // before the original sequence was verified: nothing is reported then.
 //
-// Replays run alone: workers are held off while the coordinator replays,
-// so "reproduced k/K" means k of K replays with nothing else in flight.
+// Verification replays run alone: workers are held off while the
+// coordinator verifies, so "reproduced k/K" means k of K replays with
+// nothing else in flight. Shrink replays do not: workers go on with
+// later checks meanwhile (see lend), and a shrink replay's result does
+// not depend on them on a deterministic SUT, so the shrunk sequence is
+// the same at any Parallel.
 func (e *Engine) process(ctx context.Context, c checkResult) (f Failure, ok bool) {
-	e.execMu.Lock()
-	defer e.execMu.Unlock()
 	d := c.d
 	K := e.cfg.Verify
 	f = Failure{
@@ -89,8 +98,11 @@ func (e *Engine) verify(ctx context.Context, kn *knowledge, name string, seq []m
 }
 
 // verifyAnswers is verify that also returns the per-step answers of the
-// last replay that showed sig.
+// last replay that showed sig. Verification replays run alone: they hold
+// execMu exclusively, so no other sequence is in flight on the SUT.
 func (e *Engine) verifyAnswers(ctx context.Context, kn *knowledge, name string, seq []models.Action, sig string, k int) (n int, last *Divergence, transcript, answers []string, done bool) {
+	e.execMu.Lock()
+	defer e.execMu.Unlock()
 	for j := 0; j < k; j++ {
 		r := e.execute(ctx, name+strconv.Itoa(j), seq, false, kn)
 		if r.interrupted || ctx.Err() != nil {
@@ -135,7 +147,7 @@ func (e *Engine) minimize(ctx context.Context, kn *knowledge, name string, orig 
 	limit, searchCut := e.cfg.ShrinkReplays, false
 	stopped := func() bool { return sr.exhausted || searchCut || sr.partial != "" }
 	fails := func(seq []models.Action) bool {
-		key := seqKey(seq)
+		key := e.seqKey(seq)
 		if v, ok := tried[key]; ok {
 			return v
 		}
@@ -162,11 +174,13 @@ func (e *Engine) minimize(ctx context.Context, kn *knowledge, name string, orig 
 			return false
 		}
 		ok := r.d != nil && r.d.Signature() == sig
-		tried[key] = ok
+		if len(tried) < memoCap {
+			tried[key] = ok
+		}
 		return ok
 	}
 	best := orig
-	tried[seqKey(orig)] = true
+	tried[e.seqKey(orig)] = true
 	if d.Step >= 1 && d.Step < len(orig) && fails(orig[:d.Step]) {
 		best = orig[:d.Step]
 	}
@@ -183,8 +197,15 @@ func (e *Engine) minimize(ctx context.Context, kn *knowledge, name string, orig 
 	return sr
 }
 
-func seqKey(seq []models.Action) string {
+// seqKey identifies seq in the shrink memo: two bytes per action (its
+// alphabet index), or, if an action is not in the alphabet, its text
+// after a marker byte that no index encoding starts with.
+func (e *Engine) seqKey(seq []models.Action) string {
+	if b, ok := e.encode(seq); ok {
+		return string(b)
+	}
 	var b strings.Builder
+	b.WriteByte(0xff)
 	for _, a := range seq {
 		b.WriteString(a.Op)
 		b.WriteByte(' ')
@@ -194,6 +215,21 @@ func seqKey(seq []models.Action) string {
 		b.WriteByte(';')
 	}
 	return b.String()
+}
+
+// encode packs seq as two bytes per action, its alphabet index; ok is
+// false when an action is not in the alphabet (or the alphabet is too big).
+func (e *Engine) encode(seq []models.Action) (b []byte, ok bool) {
+	b = make([]byte, 0, 2*len(seq)+1)
+	b = append(b, 0)
+	for _, a := range seq {
+		i, ok := e.index[a]
+		if !ok || i >= 1<<16 {
+			return nil, false
+		}
+		b = append(b, byte(i), byte(i>>8))
+	}
+	return b, true
 }
 
 // deletePass removes single steps, then pairs of steps, while fails stays
@@ -263,22 +299,36 @@ func (e *Engine) searchShorter(best []models.Action, cell string, fails func([]m
 		}
 		return w
 	}
+	if len(alpha) >= 1<<16 {
+		return nil
+	}
+	// The frontier holds each path as two bytes per call (its alphabet
+	// index): up to searchNodes paths, so it is kept compact.
+	decode := func(p string) []models.Action {
+		out := make([]models.Action, len(p)/2, len(p)/2+1)
+		for j := range out {
+			out[j] = alpha[int(p[2*j])|int(p[2*j+1])<<8]
+		}
+		return out
+	}
+	extend := func(p string, i int) string { return p + string([]byte{byte(i), byte(i >> 8)}) }
 	seen := map[uint64]bool{}
 	if keyed {
 		seen[probe.(StateKeyer).StateKey()] = true
 	}
-	frontier := [][]models.Action{nil}
+	frontier := []string{""}
 	nodes := 0
 	for depth := 0; depth+1 < len(best) && len(frontier) > 0; depth++ {
 		// Candidates of length depth+1 first, then the next frontier.
-		for _, path := range frontier {
+		for _, p := range frontier {
+			path := decode(p)
 			w := at(path)
 			celler = w.(Celler)
 			for _, a := range alpha {
 				if ok, _ := w.Judge(a); !ok || celler.Cell(a) != cell {
 					continue
 				}
-				cand := append(append(make([]models.Action, 0, depth+1), path...), a)
+				cand := append(path[:len(path):len(path)], a)
 				if fails(cand) {
 					return cand
 				}
@@ -290,16 +340,16 @@ func (e *Engine) searchShorter(best []models.Action, cell string, fails func([]m
 		if depth+2 >= len(best) {
 			break
 		}
-		var next [][]models.Action
-		for _, path := range frontier {
+		var next []string
+		for _, p := range frontier {
+			path := decode(p)
 			w := at(path)
-			for _, a := range alpha {
+			for i, a := range alpha {
 				if ok, _ := w.Judge(a); !ok {
 					continue
 				}
-				child := append(append(make([]models.Action, 0, depth+1), path...), a)
 				if keyed {
-					cw := at(child)
+					cw := at(append(path[:len(path):len(path)], a))
 					k := cw.(StateKeyer).StateKey()
 					if seen[k] {
 						continue
@@ -309,7 +359,7 @@ func (e *Engine) searchShorter(best []models.Action, cell string, fails func([]m
 				if nodes++; nodes > searchNodes {
 					return nil
 				}
-				next = append(next, child)
+				next = append(next, extend(p, i))
 			}
 		}
 		frontier = next

@@ -167,10 +167,18 @@ func script(ctx context.Context, v vdiapi.VDI) (out []string, err error) {
 	return out, nil
 }
 
+// roundTripTimeout is the call deadline of the round-trip tests. They
+// check what crosses the wire, not timing: a call is a hang only past it,
+// far beyond what a loaded 2-core machine under the race detector takes.
+const roundTripTimeout = 30 * time.Second
+
+// checkScript runs script directly and through v and compares the
+// results. The script has no deadline of its own (on a loaded machine its
+// 224 calls may together take long): each call is bounded by the
+// client's call deadline alone.
 func checkScript(t *testing.T, v vdiapi.VDI) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
+	ctx := context.Background()
 	want, err := script(ctx, fakeImpl{})
 	if err != nil {
 		t.Fatal(err)
@@ -198,7 +206,7 @@ func checkScript(t *testing.T, v vdiapi.VDI) {
 }
 
 func TestRoundTripExec(t *testing.T) {
-	c := dialChild(t, "serve", Options{CallTimeout: 2 * time.Second})
+	c := dialChild(t, "serve", Options{CallTimeout: roundTripTimeout})
 	checkScript(t, c)
 	if c.Restarts() != 0 {
 		t.Errorf("Restarts = %d, want 0", c.Restarts())
@@ -206,14 +214,50 @@ func TestRoundTripExec(t *testing.T) {
 }
 
 func TestRoundTripTCP(t *testing.T) {
-	c := dialTCPTarget(t, startTCP(t, fakeImpl{}), Options{CallTimeout: 2 * time.Second})
+	c := dialTCPTarget(t, startTCP(t, fakeImpl{}), Options{CallTimeout: roundTripTimeout})
+	checkScript(t, c)
+}
+
+// slowImpl answers like fakeImpl, each call delay later: a SUT on a busy
+// machine, slow but never past a call deadline.
+type slowImpl struct {
+	fakeImpl
+	delay time.Duration
+}
+
+func (s slowImpl) OpenDevice(ctx context.Context, set, device string) (uint32, error) {
+	time.Sleep(s.delay)
+	return s.fakeImpl.OpenDevice(ctx, set, device)
+}
+
+func (s slowImpl) GetCommand(ctx context.Context, set, device string, timeoutMs uint32) (uint32, vdiapi.Command, error) {
+	time.Sleep(s.delay)
+	return s.fakeImpl.GetCommand(ctx, set, device, timeoutMs)
+}
+
+func (s slowImpl) CompleteCommand(ctx context.Context, set, device string, id uint64, code, n uint32, pos uint64) (uint32, error) {
+	time.Sleep(s.delay)
+	return s.fakeImpl.CompleteCommand(ctx, set, device, id, code, n, pos)
+}
+
+// TestRoundTripTCPSlowCalls is TestRoundTripTCP on a machine so loaded
+// that the 120 device calls of the script take 12 s in all while each
+// stays far below the call deadline: the script must still pass (it had a
+// 10 s deadline of its own, which a busy scheduler missed as "shim hang
+// in vdi.OpenDevice").
+func TestRoundTripTCPSlowCalls(t *testing.T) {
+	if testing.Short() {
+		t.Skip("sleeps 12 s")
+	}
+	t.Parallel()
+	c := dialTCPTarget(t, startTCP(t, slowImpl{delay: 100 * time.Millisecond}), Options{CallTimeout: roundTripTimeout})
 	checkScript(t, c)
 }
 
 func TestRoundTripWatchdog(t *testing.T) {
 	noDeadlines = true
 	defer func() { noDeadlines = false }()
-	c := dialChild(t, "serve", Options{CallTimeout: 2 * time.Second})
+	c := dialChild(t, "serve", Options{CallTimeout: roundTripTimeout})
 	checkScript(t, c)
 }
 
