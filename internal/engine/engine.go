@@ -482,6 +482,7 @@ func (e *Engine) execute(ctx context.Context, name string, seq []models.Action, 
 // divergence (nil when the target conforms on it) with the transcript of
 // the failing step.
 func Replay(ctx context.Context, t Target, seq []models.Action) (*Divergence, []string, error) {
+	ctx = WithFullWaits(ctx)
 	s, err := t.NewSession(ctx, "replay", false)
 	if err != nil {
 		return nil, nil, err

@@ -41,12 +41,12 @@ func (e *Engine) process(ctx context.Context, c checkResult) (f Failure, ok bool
 	name := "c" + strconv.Itoa(c.i) + "-"
 	// One replay alone decides whether the original can be shrunk; only
 	// when it does not reproduce is it replayed K times in all, to classify.
-	first, _, _, done := e.verify(ctx, c.kn, name+"v", c.seq, d.Signature(), 1)
+	first, _, _, done := e.verify(ctx, c.kn, name+"v", c.seq, d.Signature(), 1, false)
 	if !done {
 		return f, false
 	}
 	if first == 0 {
-		k0, _, _, done := e.verify(ctx, c.kn, name+"v", c.seq, d.Signature(), K-1)
+		k0, _, _, done := e.verify(ctx, c.kn, name+"v", c.seq, d.Signature(), K-1, false)
 		if !done {
 			return f, false
 		}
@@ -62,7 +62,9 @@ func (e *Engine) process(ctx context.Context, c checkResult) (f Failure, ok bool
 	}
 	sh := e.minimize(ctx, c.kn, name+"s", c.seq, d)
 	f.Replays, f.Exhausted, f.Partial = sh.replays, sh.exhausted, sh.partial
-	k, final, transcript, done := e.verify(ctx, c.kn, name+"w", sh.best, d.Signature(), K)
+	// The first replay of the final verification waits every deadline in
+	// full (WithFullWaits): a failure is never reported on shortened waits.
+	k, final, transcript, done := e.verify(ctx, c.kn, name+"w", sh.best, d.Signature(), K, true)
 	switch {
 	case !done:
 		// Interrupted while verifying the shrunk sequence: keep the
@@ -82,10 +84,15 @@ func (e *Engine) process(ctx context.Context, c checkResult) (f Failure, ok bool
 
 // verify replays seq k times on fresh sessions and counts the replays that
 // show sig. last is the divergence (and transcript) of the last one that
-// did. done is false when ctx ended first.
-func (e *Engine) verify(ctx context.Context, kn *knowledge, name string, seq []models.Action, sig string, k int) (n int, last *Divergence, transcript []string, done bool) {
+// did. done is false when ctx ended first. full makes the first replay
+// wait every deadline in full (WithFullWaits).
+func (e *Engine) verify(ctx context.Context, kn *knowledge, name string, seq []models.Action, sig string, k int, full bool) (n int, last *Divergence, transcript []string, done bool) {
 	for j := 0; j < k; j++ {
-		r := e.execute(ctx, name+strconv.Itoa(j), seq, false, kn)
+		rctx := ctx
+		if full && j == 0 {
+			rctx = WithFullWaits(ctx)
+		}
+		r := e.execute(rctx, name+strconv.Itoa(j), seq, false, kn)
 		if r.interrupted || ctx.Err() != nil {
 			return n, last, transcript, false
 		}
