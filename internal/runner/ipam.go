@@ -143,7 +143,23 @@ func NewIPAMTarget(cfg IPAMConfig) (*IPAMTarget, error) {
 func (t *IPAMTarget) LateCallbacks() int { return t.cfg.Transport.LateCount() }
 
 // Warnings returns the run-level findings that are not divergences.
-func (t *IPAMTarget) Warnings() []string { return lateWarnings(t.LateCallbacks(), t.cfg.Settle) }
+func (t *IPAMTarget) Warnings() []string {
+	w := lateWarnings(t.LateCallbacks(), t.cfg.Settle)
+	if th, ok := t.cfg.Transport.(throttled); ok {
+		if line := th.ThrottleReport(); line != "" {
+			w = append(w, line)
+		}
+	}
+	return w
+}
+
+// retirer is a transport that can end a finished session early when the
+// server runs out of session slots (duplex.Transport.Retire).
+type retirer interface{ Retire(session string) }
+
+// throttled is a transport that reports how the server throttled its
+// connections (a connection wait is not a SUT failure).
+type throttled interface{ ThrottleReport() string }
 
 func lateWarnings(n int, settle time.Duration) []string {
 	if n == 0 {
@@ -404,6 +420,9 @@ func (s *ipamSession) perform(ctx context.Context, i int, a models.Action, e *ip
 		sl := &s.slots[a.Idx]
 		if sl.id != "" {
 			s.retired = append(s.retired, *sl)
+			if r, ok := s.t.cfg.Transport.(retirer); ok {
+				r.Retire(sl.id)
+			}
 		}
 		id, url, err := s.t.cfg.Transport.OpenSession(ctx)
 		if err != nil {
