@@ -264,4 +264,3 @@ func TestThrottleRetire(t *testing.T) {
 		t.Errorf("server: %d accepted, %d ended with End, %d abandoned; want 3, 3, 0", accepted, ended, abandoned)
 	}
 }
-
