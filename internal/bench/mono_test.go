@@ -205,6 +205,25 @@ func BenchmarkMonoWCF(b *testing.B) {
 	b.Run("specgate-reference-p1", func(b *testing.B) {
 		benchEngine(b, runnerModel(), netTCPTarget(b, duplex.EncodingBinary), "ipam", 1)
 	})
+	// The ratios of this repetition, printed with the table's metrics.
+	rate := func(sub string) float64 {
+		resMu.Lock()
+		defer resMu.Unlock()
+		rs := results[b.Name()+"/"+sub]
+		if len(rs) == 0 {
+			return 0
+		}
+		return rs[len(rs)-1].StepsPerSec
+	}
+	sg, raw, fresh, ref := rate("specgate-p1"), rate("raw-wcf-client"), rate("specgate-p1-fresh-conns"), rate("specgate-reference-p1")
+	if raw > 0 && ref > 0 && fresh > 0 {
+		m := map[string]float64{"specgate/raw-wcf": sg / raw, "specgate/reference": sg / ref, "specgate/fresh-conns": sg / fresh}
+		b.Logf("Mono WCF p1: specgate %.1f steps/s, raw WCF client %.1f (ratio %.2f), fresh connections %.1f (%.2fx), net.tcp reference %.0f (%.4f)",
+			sg, raw, sg/raw, fresh, sg/fresh, ref, sg/ref)
+		resMu.Lock()
+		results[b.Name()+"/ratios"] = append(results[b.Name()+"/ratios"], &result{Name: b.Name() + "/ratios", N: 1, Metrics: m})
+		resMu.Unlock()
+	}
 }
 
 func runnerModel() runner.IPAMModel { return runner.IPAMModel{Control: true} }
