@@ -29,7 +29,8 @@ type ackResult struct {
 
 // probe is how long a Preamble Ack may take before the server is
 // treated as throttling: Options.ThrottleProbe, or twice the smoothed ack
-// time plus four deviations when longer.
+// time plus four deviations when longer. Once the server was seen at its
+// limit, dials at that many open connections end the spare ones first.
 func (t *Transport) probe() time.Duration {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -80,6 +81,23 @@ func (t *Transport) shareable() *conn {
 		t.throttle.Limit = open
 	}
 	return best
+}
+
+// atLimitCount reports whether the transport holds as many connections
+// as the server was seen to accept.
+func (t *Transport) atLimitCount() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.throttle.Limit == 0 {
+		return false
+	}
+	open := len(t.temps)
+	for _, c := range t.sessions {
+		if c.err == nil && !c.closing {
+			open++
+		}
+	}
+	return open >= t.throttle.Limit
 }
 
 // atLimit returns a session connection to ride on when the transport

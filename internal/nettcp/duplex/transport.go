@@ -29,7 +29,7 @@ const (
 	// DefaultPort is the net.tcp port when the URI has none.
 	DefaultPort = "808"
 	// DefaultThrottleProbe: see Options.ThrottleProbe.
-	DefaultThrottleProbe = 250 * time.Millisecond
+	DefaultThrottleProbe = time.Second
 )
 
 // Options configures a Transport.
@@ -94,7 +94,10 @@ type Options struct {
 	// call failed is never kept.
 	IdleConns int
 	// ThrottleProbe is how long a Preamble Ack may take before the
-	// transport treats the server as throttling it (WCF's
+	// transport treats the server as throttling it (longer than Mono's
+	// listener takes unthrottled: it sleeps 100 ms before every accept,
+	// and ending a connection while another is pending can make it lose
+	// that one) (WCF's
 	// ServiceThrottlingBehavior.MaxConcurrentSessions: a listener at its
 	// limit accepts no connection until a session ends). The probe is
 	// this, or twice the smoothed ack time plus four deviations when that
@@ -339,6 +342,11 @@ func (t *Transport) dial1(ctx context.Context, id string, share bool) (*conn, *c
 	stopParent := context.AfterFunc(ctx, cancel)
 	defer stopParent()
 	ctx = dctx
+	if t.atLimitCount() {
+		// The server was seen to take no more connections than are open
+		// now: end the spare ones first instead of waiting for the probe.
+		t.relieve()
+	}
 	nc, err := t.opts.Dial(ctx, "tcp", t.dialAddr)
 	if err != nil {
 		return nil, nil, fmt.Errorf("duplex: dial %s: %w", t.dialAddr, err)
