@@ -318,12 +318,7 @@ func (t *Transport) dial(ctx context.Context, id string) (*conn, error) {
 // does not accept within the throttle probe (and after the spare
 // connections were ended) is left to finish in the background, and an
 // open session's connection is returned instead (shared).
-func (t *Transport) dialShare(ctx context.Context, id string, share bool) (_ *conn, shared *conn, _ error) {
-	c, shared, err := t.dial1(ctx, id, share)
-	return c, shared, err
-}
-
-func (t *Transport) dial1(ctx context.Context, id string, share bool) (*conn, *conn, error) {
+func (t *Transport) dialShare(ctx context.Context, id string, share bool) (*conn, *conn, error) {
 	t.mu.Lock()
 	closed := t.closed
 	t.mu.Unlock()
