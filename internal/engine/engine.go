@@ -565,6 +565,7 @@ type StepResult struct {
 // each (which may be nil): its number, action, wire transcript and
 // verdict. It stops at the first divergence, as Replay does.
 func ReplaySteps(ctx context.Context, t Target, seq []models.Action, each func(StepResult)) (*Divergence, []string, error) {
+	ctx = WithFullWaits(ctx)
 	s, err := t.NewSession(ctx, "replay", false)
 	if err != nil {
 		return nil, nil, err

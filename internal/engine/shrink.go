@@ -50,12 +50,12 @@ func (e *Engine) process(ctx context.Context, c checkResult) (f Failure, ok bool
 	name := "c" + strconv.Itoa(c.i) + "-"
 	// One replay alone decides whether the original can be shrunk; only
 	// when it does not reproduce is it replayed K times in all, to classify.
-	first, _, _, done := e.verify(ctx, c.kn, name+"v", c.seq, d.Signature(), 1)
+	first, _, _, done := e.verify(ctx, c.kn, name+"v", c.seq, d.Signature(), 1, false)
 	if !done {
 		return f, false
 	}
 	if first == 0 {
-		k0, _, _, done := e.verify(ctx, c.kn, name+"v", c.seq, d.Signature(), K-1)
+		k0, _, _, done := e.verify(ctx, c.kn, name+"v", c.seq, d.Signature(), K-1, false)
 		if !done {
 			return f, false
 		}
@@ -71,7 +71,9 @@ func (e *Engine) process(ctx context.Context, c checkResult) (f Failure, ok bool
 	}
 	sh := e.minimize(ctx, c.kn, name+"s", c.seq, d)
 	f.Replays, f.Exhausted, f.Partial = sh.replays, sh.exhausted, sh.partial
-	k, final, transcript, answers, done := e.verifyAnswers(ctx, c.kn, name+"w", sh.best, d.Signature(), K)
+	// The first replay of the final verification waits every deadline in
+	// full (WithFullWaits): a failure is never reported on shortened waits.
+	k, final, transcript, answers, done := e.verifyAnswers(ctx, c.kn, name+"w", sh.best, d.Signature(), K, true)
 	switch {
 	case !done:
 		// Interrupted while verifying the shrunk sequence: keep the
@@ -91,20 +93,25 @@ func (e *Engine) process(ctx context.Context, c checkResult) (f Failure, ok bool
 
 // verify replays seq k times on fresh sessions and counts the replays that
 // show sig. last is the divergence (and transcript) of the last one that
-// did. done is false when ctx ended first.
-func (e *Engine) verify(ctx context.Context, kn *knowledge, name string, seq []models.Action, sig string, k int) (n int, last *Divergence, transcript []string, done bool) {
-	n, last, transcript, _, done = e.verifyAnswers(ctx, kn, name, seq, sig, k)
+// did. done is false when ctx ended first. full makes the first replay
+// wait every deadline in full (WithFullWaits).
+func (e *Engine) verify(ctx context.Context, kn *knowledge, name string, seq []models.Action, sig string, k int, full bool) (n int, last *Divergence, transcript []string, done bool) {
+	n, last, transcript, _, done = e.verifyAnswers(ctx, kn, name, seq, sig, k, full)
 	return n, last, transcript, done
 }
 
 // verifyAnswers is verify that also returns the per-step answers of the
 // last replay that showed sig. Verification replays run alone: they hold
 // execMu exclusively, so no other sequence is in flight on the SUT.
-func (e *Engine) verifyAnswers(ctx context.Context, kn *knowledge, name string, seq []models.Action, sig string, k int) (n int, last *Divergence, transcript, answers []string, done bool) {
+func (e *Engine) verifyAnswers(ctx context.Context, kn *knowledge, name string, seq []models.Action, sig string, k int, full bool) (n int, last *Divergence, transcript, answers []string, done bool) {
 	e.execMu.Lock()
 	defer e.execMu.Unlock()
 	for j := 0; j < k; j++ {
-		r := e.execute(ctx, name+strconv.Itoa(j), seq, false, kn)
+		rctx := ctx
+		if full && j == 0 {
+			rctx = WithFullWaits(ctx)
+		}
+		r := e.execute(rctx, name+strconv.Itoa(j), seq, false, kn)
 		if r.interrupted || ctx.Err() != nil {
 			return n, last, transcript, answers, false
 		}

@@ -58,8 +58,17 @@ type IPAMConfig struct {
 	Client *soap.Client
 	// Host receives the callbacks.
 	Host *soap.CallbackHost
-	// Quiescence bounds the wait for an awaited callback.
+	// Quiescence bounds the wait for an awaited callback: the full wait
+	// that decides a silence.
 	Quiescence time.Duration
+	// QuiescenceMin is the shortest adaptive deadline. Where a full wait
+	// has already seen silence in the same model state for the same call,
+	// later waits there end after an adaptive deadline learnt from the
+	// server's completion times, between QuiescenceMin and Quiescence
+	// (quiescence.go says why that never changes a result). Zero means
+	// min(20 ms, Quiescence); QuiescenceMin = Quiescence waits in full
+	// everywhere.
+	QuiescenceMin time.Duration
 	// Settle is the longest a session waits after its last callback for
 	// late ones (a duplicate Complete, a checkpoint after Complete). Replays
 	// made while shrinking wait twice the adaptive window, at most this.
@@ -89,6 +98,7 @@ type IPAMTarget struct {
 	ctl     *soap.Control
 	cov     *coverage.Counter
 	gaps    *gapEstimator
+	quiet   *quiescence
 	mu      sync.Mutex
 }
 
@@ -100,6 +110,12 @@ func NewIPAMTarget(cfg IPAMConfig) (*IPAMTarget, error) {
 	}
 	if cfg.Quiescence <= 0 {
 		cfg.Quiescence = 5 * time.Second
+	}
+	if cfg.QuiescenceMin <= 0 {
+		cfg.QuiescenceMin = min(20*time.Millisecond, cfg.Quiescence)
+	}
+	if cfg.QuiescenceMin > cfg.Quiescence {
+		return nil, fmt.Errorf("quiescence minimum %v is longer than the quiescence %v", cfg.QuiescenceMin, cfg.Quiescence)
 	}
 	if cfg.Settle <= 0 {
 		cfg.Settle = 30 * time.Millisecond
@@ -113,7 +129,8 @@ func NewIPAMTarget(cfg IPAMConfig) (*IPAMTarget, error) {
 	if cfg.Transport == nil {
 		cfg.Transport = &HTTPTransport{URL: cfg.URL, Client: cfg.Client, Host: cfg.Host}
 	}
-	t := &IPAMTarget{cfg: cfg, profile: p, cov: coverage.NewCounter(ipam.Cells()), gaps: &gapEstimator{}}
+	t := &IPAMTarget{cfg: cfg, profile: p, cov: coverage.NewCounter(ipam.Cells()), gaps: &gapEstimator{},
+		quiet: newQuiescence()}
 	if cfg.Control != "" {
 		t.ctl = &soap.Control{URL: strings.TrimSuffix(cfg.Control, "/"), HTTP: cfg.ControlHTTP, Header: cfg.ControlHeader}
 	}
@@ -127,7 +144,23 @@ func NewIPAMTarget(cfg IPAMConfig) (*IPAMTarget, error) {
 func (t *IPAMTarget) LateCallbacks() int { return t.cfg.Transport.LateCount() }
 
 // Warnings returns the run-level findings that are not divergences.
-func (t *IPAMTarget) Warnings() []string { return lateWarnings(t.LateCallbacks(), t.cfg.Settle) }
+func (t *IPAMTarget) Warnings() []string {
+	w := lateWarnings(t.LateCallbacks(), t.cfg.Settle)
+	if th, ok := t.cfg.Transport.(throttled); ok {
+		if line := th.ThrottleReport(); line != "" {
+			w = append(w, line)
+		}
+	}
+	return w
+}
+
+// retirer is a transport that can end a finished session early when the
+// server runs out of session slots (duplex.Transport.Retire).
+type retirer interface{ Retire(session string) }
+
+// throttled is a transport that reports how the server throttled its
+// connections (a connection wait is not a SUT failure).
+type throttled interface{ ThrottleReport() string }
 
 func lateWarnings(n int, settle time.Duration) []string {
 	if n == 0 {
@@ -136,6 +169,13 @@ func lateWarnings(n int, settle time.Duration) []string {
 	return []string{fmt.Sprintf("%d callback(s) arrived for sessions that had already ended, after the settle window "+
 		"(at most %v): the server sent something after Complete (ipam/3.17.1.1/Completed, ipam/3.13.1.1/Completed), "+
 		"but no sequence can be blamed; rerun with a longer --settle to tie it to its sequence", n, settle)}
+}
+
+// QuiescenceWaits counts the waits for an awaited callback that ended in
+// silence: full ones (the whole Quiescence) and ones cut to the adaptive
+// deadline.
+func (t *IPAMTarget) QuiescenceWaits() (full, short int) {
+	return int(t.quiet.full.Load()), int(t.quiet.short.Load())
 }
 
 // Coverage returns the coverage counted so far.
@@ -392,6 +432,9 @@ func (s *ipamSession) call(ctx context.Context, session string, env *soap.Envelo
 		resp, err = s.t.cfg.Transport.Call(ctx, session, env)
 	}
 	if resp != nil {
+		if err == nil && resp.Elapsed > 0 {
+			s.t.quiet.arrived(resp.Elapsed) // the server's pace, for the adaptive quiescence
+		}
 		if len(resp.Raw) > 0 {
 			s.logEnv(fmt.Sprintf("<- %d", resp.Status), resp.Raw)
 		} else {
@@ -410,6 +453,9 @@ func (s *ipamSession) perform(ctx context.Context, i int, a models.Action, e *ip
 		sl := &s.slots[a.Idx]
 		if sl.id != "" {
 			s.retired = append(s.retired, *sl)
+			if r, ok := s.t.cfg.Transport.(retirer); ok {
+				r.Retire(sl.id)
+			}
 		}
 		initClause := ipam.ClInitSchema
 		if a.Op == ipam.OpInitProv {
@@ -453,7 +499,7 @@ func (s *ipamSession) perform(ctx context.Context, i int, a models.Action, e *ip
 		}
 		obs.Fault = resp.Fault != nil
 		if !obs.Fault {
-			obs.Silent[a.Idx] = !s.await(ctx, sl, e.Await)
+			obs.Silent[a.Idx] = !s.await(ctx, sl, e.Await, silenceKey{op: a.Op})
 		}
 	case ipam.OpIsRequired, ipam.OpIsInProgress, ipam.OpIsConfigured:
 		action := queryActions[a.Op]
@@ -517,7 +563,7 @@ func (s *ipamSession) control(ctx context.Context, i int, a models.Action, e *ip
 	if a.Op == ipam.OpCtlRelease {
 		for k, held := range e.Release {
 			if held {
-				obs.Silent[k] = !s.await(ctx, s.slots[k], ipam.AwaitComplete)
+				obs.Silent[k] = !s.await(ctx, s.slots[k], ipam.AwaitComplete, silenceKey{op: a.Op, release: true})
 			}
 		}
 	}
@@ -525,11 +571,15 @@ func (s *ipamSession) control(ctx context.Context, i int, a models.Action, e *ip
 }
 
 // await waits for the awaited callback on a session and reports whether
-// it arrived before the quiescence deadline.
-func (s *ipamSession) await(ctx context.Context, sl slot, mode ipam.Await) bool {
-	ctx, cancel := context.WithTimeout(ctx, s.t.cfg.Quiescence)
+// it arrived before the quiescence deadline: the full Quiescence, or the
+// adaptive one where a full wait already saw silence at k (quiescence.go).
+func (s *ipamSession) await(parent context.Context, sl slot, mode ipam.Await, k silenceKey) bool {
+	q := s.t.quiet
+	wait, short := q.deadline(k, s.t.cfg.QuiescenceMin, s.t.cfg.Quiescence, engine.FullWaits(parent))
+	ctx, cancel := context.WithTimeout(parent, wait)
 	defer cancel()
-	_, err := s.t.cfg.Transport.Wait(ctx, sl.id, func(evs []soap.Event) bool {
+	begin := time.Now()
+	evs, err := s.t.cfg.Transport.Wait(ctx, sl.id, func(evs []soap.Event) bool {
 		for _, ev := range evs[sl.seen:] {
 			if ev.Kind != soap.EventCallback {
 				return true // a malformed callback ends the wait; drain reports it
@@ -544,7 +594,20 @@ func (s *ipamSession) await(ctx context.Context, sl slot, mode ipam.Await) bool 
 		}
 		return false
 	})
-	return err == nil
+	// The server's pace: how long after the call its callbacks came.
+	if n := len(evs); n > sl.seen && evs[n-1].Time.After(begin) {
+		q.arrived(evs[n-1].Time.Sub(begin))
+	}
+	switch {
+	case err == nil:
+		return true
+	case parent.Err() == nil && errors.Is(err, context.DeadlineExceeded):
+		q.silent(k, short)
+		if short {
+			s.logf("(no awaited callback within the adaptive deadline: a full --quiescence wait saw silence in this state before)")
+		}
+	}
+	return false
 }
 
 // drain converts the callbacks received since the last step into model

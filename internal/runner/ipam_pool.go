@@ -35,7 +35,7 @@ func NewIPAMPool(cfgs []IPAMConfig) (*IPAMPool, error) {
 			return nil, fmt.Errorf("pooled IPAM server %d: %w", k, err)
 		}
 		if k > 0 {
-			t.cov, t.gaps = p.ts[0].cov, p.ts[0].gaps
+			t.cov, t.gaps, t.quiet = p.ts[0].cov, p.ts[0].gaps, p.ts[0].quiet
 		}
 		p.ts = append(p.ts, t)
 		p.free <- k

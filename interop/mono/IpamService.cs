@@ -22,7 +22,8 @@
 // update and Complete(nil or the failure).
 //
 // Usage: mono IpamService.exe --binary PORT --text PORT --control PORT [--checkpoints N]
-//                             [--min-threads N] [--broken complete-before-start] [--verbose]
+//                             [--min-threads N] [--max-sessions N] [--broken complete-before-start] [--verbose]
+// GET /control/sessions reports the session channels WCF holds open ({"open":N,...}).
 // Prints "ready binary=<uri> text=<uri> control=<url>" on stdout once listening.
 // --broken complete-before-start sends an accepted session's Complete before its Start
 // notification and checkpoints: the harness must catch it.
@@ -30,10 +31,12 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Net;
+using System.Reflection;
 using System.Runtime.Serialization;
 using System.ServiceModel;
 using System.ServiceModel.Channels;
 using System.ServiceModel.Description;
+using System.ServiceModel.Dispatcher;
 using System.Text;
 using System.Text.RegularExpressions;
 using System.Threading;
@@ -169,6 +172,41 @@ namespace Specgate.Interop
         public IpamException Reject;
         public bool Fail, Held;
         public int Checkpoints;
+    }
+
+    // Sessions reports the session channels each endpoint's WCF dispatcher holds, for the
+    // harness's tests: the channels the dispatcher's listener loop counts against
+    // ServiceThrottlingBehavior.MaxConcurrentSessions (Mono keeps them in the private list
+    // ChannelDispatcher.loop_manager.channels, read here by reflection). A channel leaves the
+    // list when it is closed (the client's End record) or faults; one whose client went away
+    // without ending it keeps its slot.
+    static class Sessions
+    {
+        public static ServiceHost Host;
+
+        static int Open()
+        {
+            const BindingFlags F = BindingFlags.Instance | BindingFlags.NonPublic | BindingFlags.Public;
+            int n = 0;
+            foreach (ChannelDispatcherBase cdb in Host.ChannelDispatchers)
+            {
+                var cd = cdb as ChannelDispatcher;
+                if (cd == null || cd.Listener == null || !cd.Listener.Uri.Scheme.StartsWith("net.tcp")) continue;
+                FieldInfo lmf = typeof(ChannelDispatcher).GetField("loop_manager", F);
+                object lm = lmf == null ? null : lmf.GetValue(cd);
+                if (lm == null) return -1;
+                FieldInfo chf = lm.GetType().GetField("channels", F);
+                var list = chf == null ? null : chf.GetValue(lm) as System.Collections.ICollection;
+                if (list == null) return -1;
+                lock (list) n += list.Count;
+            }
+            return n;
+        }
+
+        public static string Json()
+        {
+            return "{\"open\":" + Open() + ",\"maxConcurrentSessions\":" + Program.MaxSessions + "}";
+        }
     }
 
     [ServiceBehavior(InstanceContextMode = InstanceContextMode.PerSession, ConcurrencyMode = ConcurrencyMode.Multiple)]
@@ -412,6 +450,11 @@ namespace Specgate.Interop
                     Reply(c, 204, null);
                     return;
                 }
+                if (path == "/control/sessions" && method == "GET")
+                {
+                    Reply(c, 200, Sessions.Json());
+                    return;
+                }
                 if (path != "/control/adm") { Reply(c, 404, "{\"error\":\"not found\"}"); return; }
                 if (method == "GET")
                 {
@@ -464,6 +507,9 @@ namespace Specgate.Interop
 
     static class Program
     {
+        // MaxSessions is ServiceThrottlingBehavior.MaxConcurrentSessions (--max-sessions).
+        public static int MaxSessions = 1000;
+
         static int Main(string[] args)
         {
             int binary = 0, text = 0, control = 0, minThreads = 200;
@@ -476,6 +522,7 @@ namespace Specgate.Interop
                     case "--control": control = int.Parse(args[++i]); break;
                     case "--checkpoints": Adm.DefaultCheckpoints = int.Parse(args[++i]); break;
                     case "--min-threads": minThreads = int.Parse(args[++i]); break;
+                    case "--max-sessions": MaxSessions = int.Parse(args[++i]); break;
                     case "--verbose": Adm.Verbose = true; break;
                     case "--broken":
                         string b = args[++i];
@@ -487,7 +534,7 @@ namespace Specgate.Interop
             }
             if (binary == 0 || text == 0 || control == 0)
             {
-                Console.Error.WriteLine("usage: IpamService.exe --binary PORT --text PORT --control PORT [--checkpoints N] [--min-threads N] [--broken complete-before-start] [--verbose]");
+                Console.Error.WriteLine("usage: IpamService.exe --binary PORT --text PORT --control PORT [--checkpoints N] [--min-threads N] [--max-sessions N] [--broken complete-before-start] [--verbose]");
                 return 2;
             }
             Adm.Reset();
@@ -519,9 +566,10 @@ namespace Specgate.Interop
                 host.Description.Behaviors.Add(throttle);
             }
             throttle.MaxConcurrentCalls = 1000;
-            throttle.MaxConcurrentSessions = 1000;
+            throttle.MaxConcurrentSessions = MaxSessions;
             throttle.MaxConcurrentInstances = 1000;
             host.Open();
+            Sessions.Host = host;
 
             var listener = new HttpListener();
             listener.Prefixes.Add(ctlUrl + "/");

@@ -30,8 +30,14 @@
 // session's ReplyTo is the WS-Addressing anonymous URI (as WCF's
 // DuplexChannelFactory sends it) unless Options.ReplyTo says otherwise.
 // Session-less calls (session "", the IIpamServer queries) use a
-// short-lived connection of their own; what arrives on it besides the
-// response is recorded as stray.
+// connection of their own, kept idle for the next such call
+// (Options.IdleConns); what arrives on it besides the response is
+// recorded as stray. Every connection is ended with the End record. A
+// server that throttles sessions (WCF's MaxConcurrentSessions: no
+// Preamble Ack while it is at its limit) makes the transport end the
+// connections it can spare (idle ones, sessions marked with Retire) and
+// ride session-less calls on an open session; Throttle and
+// ThrottleReport say how often (throttle.go).
 //
 // Every write has a deadline (the call's context, bounded by
 // Options.Timeout); a read has one from its first octet on (a record must

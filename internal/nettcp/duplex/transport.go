@@ -28,6 +28,8 @@ const (
 	DefaultCloseSettle = 30 * time.Millisecond
 	// DefaultPort is the net.tcp port when the URI has none.
 	DefaultPort = "808"
+	// DefaultThrottleProbe: see Options.ThrottleProbe.
+	DefaultThrottleProbe = time.Second
 )
 
 // Options configures a Transport.
@@ -85,6 +87,44 @@ type Options struct {
 	// MaxEvents bounds the events kept per session and in the stray list;
 	// DefaultMaxEvents when zero.
 	MaxEvents int
+	// IdleConns is how many session-less connections are kept open
+	// between session-less calls, to be used again (a WCF channel takes
+	// any number of calls; Mono's listener spends 100 ms or more on every
+	// new connection): 1 when zero, none when negative. A connection whose
+	// call failed is never kept.
+	IdleConns int
+	// ThrottleProbe is how long a Preamble Ack may take before the
+	// transport treats the server as throttling it (longer than Mono's
+	// listener takes unthrottled: it sleeps 100 ms before every accept,
+	// and ending a connection while another is pending can make it lose
+	// that one) (WCF's
+	// ServiceThrottlingBehavior.MaxConcurrentSessions: a listener at its
+	// limit accepts no connection until a session ends). The probe is
+	// this, or twice the smoothed ack time plus four deviations when that
+	// is longer; DefaultThrottleProbe when zero. Past it the transport
+	// ends, the WCF way, the connections it can spare: idle session-less
+	// ones and sessions marked with Retire. A session-less call that still
+	// finds no slot rides on an open session's connection instead, and so
+	// does every later one while as many connections are open. Every such
+	// wait is counted (Throttle).
+	ThrottleProbe time.Duration
+}
+
+// ThrottleStats says how a server throttled the transport's connections.
+type ThrottleStats struct {
+	// Waits counts the connections whose Preamble Ack took longer than
+	// the throttle probe; Wait is their total time from dial to ack (or
+	// to the call riding on a session instead).
+	Waits int
+	Wait  time.Duration
+	// Released counts the connections ended to free a server slot.
+	Released int
+	// Shared counts the session-less calls made on a session's connection
+	// because no new connection was accepted.
+	Shared int
+	// Limit is the number of connections the transport held open when a
+	// new one was not accepted and none could be spared (0: never seen).
+	Limit int
 }
 
 // Errors.
@@ -115,6 +155,32 @@ type Transport struct {
 	// strayDropped counts stray messages beyond MaxEvents.
 	strayDropped int
 	closed       bool
+	// idle holds session-less connections kept for the next call (also
+	// in temps).
+	idle     []*conn
+	acks     rtt
+	throttle ThrottleStats
+}
+
+// rtt is a smoothed mean and mean deviation (RFC 6298, alpha 1/8, beta
+// 1/4) of Preamble Ack times; guarded by Transport.mu.
+type rtt struct {
+	srtt, rttvar time.Duration
+	n            int
+}
+
+func (r *rtt) add(d time.Duration) {
+	if r.n == 0 {
+		r.srtt, r.rttvar = d, d/2
+	} else {
+		dev := r.srtt - d
+		if dev < 0 {
+			dev = -dev
+		}
+		r.rttvar = (3*r.rttvar + dev) / 4
+		r.srtt = (7*r.srtt + d) / 8
+	}
+	r.n++
 }
 
 // ParseURI splits a net.tcp URI into its dial address (host:port, port
@@ -163,6 +229,12 @@ func New(opts Options) (*Transport, error) {
 	if opts.MaxEvents <= 0 {
 		opts.MaxEvents = DefaultMaxEvents
 	}
+	if opts.IdleConns == 0 {
+		opts.IdleConns = 1
+	}
+	if opts.ThrottleProbe <= 0 {
+		opts.ThrottleProbe = DefaultThrottleProbe
+	}
 	if opts.ReplyTo == "" {
 		opts.ReplyTo = soap.WSAAnonymous
 	}
@@ -206,6 +278,7 @@ type conn struct {
 	pending []*pendingCall
 	err     error // why the session ended; nil while it is open
 	closing bool
+	retired bool // may be ended to free a server slot (Retire)
 }
 
 type pendingCall struct {
@@ -237,29 +310,61 @@ func (t *Transport) capture() bool { return t.opts.HexTranscript || t.opts.OnFra
 
 // dial opens a connection and exchanges the preamble.
 func (t *Transport) dial(ctx context.Context, id string) (*conn, error) {
+	c, _, err := t.dialShare(ctx, id, false)
+	return c, err
+}
+
+// dialShare is dial; with share, a session-less connection the server
+// does not accept within the throttle probe (and after the spare
+// connections were ended) is left to finish in the background, and an
+// open session's connection is returned instead (shared).
+func (t *Transport) dialShare(ctx context.Context, id string, share bool) (*conn, *conn, error) {
 	t.mu.Lock()
 	closed := t.closed
 	t.mu.Unlock()
 	if closed {
-		return nil, ErrClosed
+		return nil, nil, ErrClosed
 	}
-	ctx, cancel := context.WithTimeout(ctx, t.opts.Timeout)
-	defer cancel()
+	// The dial's own deadline: the preamble exchange may outlive the
+	// caller's context when it finishes in the background (finishLate).
+	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), t.opts.Timeout)
+	handedOff := false
+	defer func() {
+		if !handedOff {
+			cancel()
+		}
+	}()
+	stopParent := context.AfterFunc(ctx, cancel)
+	defer stopParent()
+	ctx = dctx
+	if t.atLimitCount() {
+		// The server was seen to take no more connections than are open
+		// now: end the spare ones first instead of waiting for the probe.
+		t.relieve()
+	}
 	nc, err := t.opts.Dial(ctx, "tcp", t.dialAddr)
 	if err != nil {
-		return nil, fmt.Errorf("duplex: dial %s: %w", t.dialAddr, err)
+		return nil, nil, fmt.Errorf("duplex: dial %s: %w", t.dialAddr, err)
 	}
 	codec, err := NewCodec(t.opts.Encoding, t.opts.BinaryLimits, t.opts.TextDeclaration)
 	if err != nil {
 		nc.Close()
-		return nil, err
+		return nil, nil, err
 	}
 	c := &conn{t: t, id: id, nc: nc, remote: nc.RemoteAddr().String(), codec: codec,
 		done: make(chan struct{}), changed: make(chan struct{})}
 	c.rr = NewRecordReader(nc, t.opts.FrameLimits, t.opts.Timeout, t.opts.IdleTimeout, t.capture())
-	fail := func(err error) (*conn, error) {
+	begin := time.Now()
+	sentPreamble := false
+	fail := func(err error) (*conn, *conn, error) {
+		if sentPreamble {
+			// The server may be about to take the connection: end it the
+			// WCF way rather than leave it to time out in its accept loop.
+			_ = nc.SetWriteDeadline(time.Now().Add(100 * time.Millisecond))
+			_, _ = nc.Write([]byte{byte(nmf.TypeEnd)})
+		}
 		nc.Close()
-		return nil, err
+		return nil, nil, err
 	}
 	dl, _ := ctx.Deadline()
 	stop := context.AfterFunc(ctx, func() { _ = nc.SetDeadline(time.Unix(1, 0)) })
@@ -274,7 +379,46 @@ func (t *Transport) dial(ctx context.Context, id string) (*conn, error) {
 	if _, err := nc.Write(pre); err != nil {
 		return fail(fmt.Errorf("duplex: sending the preamble to %s: %w", t.dialAddr, ctxErr(ctx, err)))
 	}
-	rec, raw, err := c.rr.Next(dl)
+	sentPreamble = true
+	acked := make(chan ackResult, 1)
+	go func() {
+		rec, raw, err := c.rr.Next(dl)
+		acked <- ackResult{rec, raw, err}
+	}()
+	var r ackResult
+	probe := time.NewTimer(t.probe())
+	throttled := false
+wait:
+	for {
+		select {
+		case r = <-acked:
+			break wait
+		case <-probe.C:
+			throttled = true
+			freed := t.relieve()
+			if freed > 0 {
+				probe.Reset(t.probe()) // give the server time to take it
+				continue
+			}
+			if share {
+				if sc := t.shareable(); sc != nil {
+					// Let the pending connection finish in the background
+					// (the server takes it once a slot frees) and ride on a
+					// session meanwhile.
+					handedOff = true
+					stopParent()
+					t.noteShared(begin)
+					go t.finishLate(c, acked, stop, cancel)
+					return nil, sc, nil
+				}
+			}
+		}
+	}
+	probe.Stop()
+	rec, raw, err := r.rec, r.raw, r.err
+	if throttled {
+		t.noteWait(time.Since(begin))
+	}
 	if raw != nil {
 		t.frame(id, Received, recordName(rec), raw)
 	}
@@ -305,6 +449,9 @@ func (t *Transport) dial(ctx context.Context, id string) (*conn, error) {
 		t.mu.Unlock()
 		return fail(ErrClosed)
 	}
+	if !throttled {
+		t.acks.add(time.Since(begin))
+	}
 	if id == "" {
 		t.temps[c] = struct{}{}
 	} else {
@@ -312,7 +459,7 @@ func (t *Transport) dial(ctx context.Context, id string) (*conn, error) {
 	}
 	t.mu.Unlock()
 	go c.readLoop()
-	return c, nil
+	return c, nil, nil
 }
 
 // ctxErr prefers the context's error: a deadline that fired through
@@ -370,16 +517,26 @@ func (t *Transport) prepare(env *soap.Envelope, call bool) *soap.Envelope {
 // connection. As with soap.Client.Call, a SOAP fault comes back as
 // resp.Fault with a nil error; a response that does not parse comes back
 // with its Raw and the parse error.
-func (t *Transport) Call(ctx context.Context, session string, env *soap.Envelope) (*soap.Response, error) {
+func (t *Transport) Call(ctx context.Context, session string, env *soap.Envelope) (_ *soap.Response, err error) {
 	ctx, cancel := context.WithTimeout(ctx, t.opts.Timeout)
 	defer cancel()
 	var c *conn
-	var err error
 	if session == "" {
-		if c, err = t.dial(ctx, ""); err != nil {
+		var shared bool
+		if c, shared, err = t.tempConn(ctx); err != nil {
 			return nil, err
 		}
-		defer c.close()
+		if !shared {
+			ok := false
+			defer func() {
+				if ok {
+					t.putIdle(c)
+				} else {
+					c.close()
+				}
+			}()
+			defer func() { ok = err == nil }()
+		}
 	} else if c, err = t.lookup(session); err != nil {
 		return nil, err
 	}
@@ -541,6 +698,7 @@ func (t *Transport) Close() error {
 		all = append(all, c)
 	}
 	t.sessions = map[string]*conn{}
+	t.idle = nil
 	t.mu.Unlock()
 	for _, c := range all {
 		c.close()
@@ -627,6 +785,7 @@ func (c *conn) close() {
 	c.closing = true
 	open := c.err == nil
 	delete(t.temps, c)
+	t.idle = slices.DeleteFunc(t.idle, func(x *conn) bool { return x == c })
 	t.mu.Unlock()
 	if already {
 		<-c.done

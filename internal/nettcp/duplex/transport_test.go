@@ -301,7 +301,7 @@ func TestDeadlines(t *testing.T) {
 	}
 }
 
-// TestSessionless: a session-less call uses its own connection, ends it
+// TestSessionless: a session-less call (with IdleConns -1) uses its own connection, ends it
 // with End, and records what else arrives on it as stray; EOF is accepted
 // in place of the server's End.
 func TestSessionless(t *testing.T) {
@@ -322,7 +322,7 @@ func TestSessionless(t *testing.T) {
 	})
 	var frames []duplex.Frame
 	var mu sync.Mutex
-	tr := newTransport(t, duplex.Options{Endpoint: f.uri, Timeout: 5 * time.Second, CloseWait: 5 * time.Second, OnFrame: func(fr duplex.Frame) {
+	tr := newTransport(t, duplex.Options{Endpoint: f.uri, Timeout: 5 * time.Second, CloseWait: 5 * time.Second, IdleConns: -1, OnFrame: func(fr duplex.Frame) {
 		mu.Lock()
 		frames = append(frames, fr)
 		mu.Unlock()
