@@ -25,16 +25,18 @@ func (c Credentials) String() string {
 }
 
 // GoString keeps %#v from printing the password.
-func (c Credentials) GoString() string { return "ntlm.Credentials{" + c.String() + " password redacted}" }
+func (c Credentials) GoString() string {
+	return "ntlm.Credentials{" + c.String() + " password redacted}"
+}
 
 // ClientConfig configures a Client.
 type ClientConfig struct {
 	Credentials Credentials
 	// Workstation is the client's NetBIOS name sent in AUTHENTICATE.
 	Workstation string
-	// Confidentiality asks for sealing (FlagSeal); signing is always
-	// asked for.
-	Confidentiality bool
+	// Integrity asks for signing (FlagSign); Confidentiality asks for
+	// sealing and signing (FlagSeal, FlagSign).
+	Integrity, Confidentiality bool
 	// TargetName, when set, is sent as MsvAvTargetName (the SPN, e.g.
 	// host/server.example).
 	TargetName string
@@ -63,6 +65,9 @@ func NewClient(cfg ClientConfig) *Client {
 		cfg.Now = time.Now
 	}
 	f := defaultClientFlags
+	if cfg.Integrity || cfg.Confidentiality {
+		f |= FlagSign
+	}
 	if cfg.Confidentiality {
 		f |= FlagSeal
 	}

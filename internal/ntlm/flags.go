@@ -33,8 +33,9 @@ const (
 // Has reports whether every flag in want is set.
 func (f Flags) Has(want Flags) bool { return f&want == want }
 
-// defaultClientFlags is what Client asks for: Unicode, NTLM, extended
-// session security, 128-bit keys, key exchange, signing (always), target
-// info and the version field; FlagSeal is added for confidentiality.
+// defaultClientFlags is what Client always asks for: Unicode, NTLM,
+// extended session security, 128-bit keys, key exchange, always-sign,
+// target info and the version field. FlagSign is added for integrity,
+// FlagSign and FlagSeal for confidentiality.
 const defaultClientFlags = FlagUnicode | FlagRequestTarget | FlagNTLM | FlagAlwaysSign |
-	FlagExtendedSessionSecurity | FlagTargetInfo | FlagVersion | Flag128 | FlagKeyExch | Flag56 | FlagSign
+	FlagExtendedSessionSecurity | FlagTargetInfo | FlagVersion | Flag128 | FlagKeyExch | Flag56

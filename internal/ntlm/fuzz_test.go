@@ -8,7 +8,7 @@ import (
 func fuzzSeeds(f *testing.F) {
 	f.Add(unhex(f, katChallenge))
 	f.Add(unhex(f, katAuthenticate))
-	f.Add((&Negotiate{Flags: defaultClientFlags | FlagSeal, Version: DefaultVersion}).Marshal())
+	f.Add((&Negotiate{Flags: defaultClientFlags | FlagSign | FlagSeal, Version: DefaultVersion}).Marshal())
 	f.Add([]byte("NTLMSSP\x00\x01\x00\x00\x00"))
 	f.Add([]byte{})
 }
