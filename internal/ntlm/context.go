@@ -162,3 +162,18 @@ func verifyMIC(s *Session, msg, sig []byte) error {
 	}
 	return s.VerifyMIC(msg, sig)
 }
+
+// ResetCrypto re-keys the session's RC4 handles (see
+// Session.ResetCrypto); SPNEGO calls it after the mechListMIC.
+func (x *ClientContext) ResetCrypto() {
+	if s := x.Session(); s != nil {
+		s.ResetCrypto()
+	}
+}
+
+// ResetCrypto re-keys the session's RC4 handles.
+func (x *ServerContext) ResetCrypto() {
+	if x.session != nil {
+		x.session.ResetCrypto()
+	}
+}

@@ -129,3 +129,29 @@ func TestCredentialsNeverPrintThePassword(t *testing.T) {
 		}
 	}
 }
+
+func TestResetCryptoRekeysAndKeepsSequence(t *testing.T) {
+	c, _, ss, err := exchange(t, "Passw0rd", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs := c.Session()
+	sig := cs.GetMIC([]byte("mechTypes"))
+	if err := ss.VerifyMIC([]byte("mechTypes"), sig); err != nil {
+		t.Fatal(err)
+	}
+	cs.ResetCrypto()
+	// Without the reset on the server side the RC4 streams disagree.
+	tok := cs.Wrap([]byte("after reset"))
+	if _, err := NewSession(cs.flags, cs.exported, false).Unwrap(tok); err == nil {
+		t.Fatal("a fresh server session (sequence 0) accepted sequence number 1")
+	}
+	ss.ResetCrypto()
+	got, err := ss.Unwrap(tok)
+	if err != nil || string(got) != "after reset" {
+		t.Fatalf("Unwrap after both resets = %q, %v", got, err)
+	}
+	if tok[12] != 1 {
+		t.Fatalf("sequence number %d after reset, want 1", tok[12])
+	}
+}

@@ -130,3 +130,19 @@ func (s *Session) Unwrap(token []byte) ([]byte, error) {
 	}
 	return msg, nil
 }
+
+// ResetCrypto re-keys both RC4 handles from the sealing keys, keeping the
+// sequence numbers. SPNEGO implementations do this to NTLM once the
+// mechListMIC has been exchanged (MIT's SPNEGO through gss-ntlmssp's
+// reset-crypto option, Samba's gensec_ntlmssp_may_reset_crypto), so the
+// first data message is sealed with a fresh RC4 stream and sequence
+// number 1. Checked against gss-ntlmssp (interop/nns); resetting the
+// sequence numbers too is refused there.
+func (s *Session) ResetCrypto() {
+	client := bytesEqual(s.out.signKey, SignKey(s.exported, true))
+	out, in := newDirection(s.flags, s.exported, client), newDirection(s.flags, s.exported, !client)
+	out.seq, in.seq = s.out.seq, s.in.seq
+	s.out, s.in = out, in
+}
+
+func bytesEqual(a, b []byte) bool { return hmac.Equal(a, b) }

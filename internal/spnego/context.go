@@ -18,6 +18,17 @@ type Mechanism interface {
 	Confidentiality() bool
 }
 
+// cryptoResetter is implemented by mechanisms whose per-message state
+// restarts once the mechListMIC has been exchanged (NTLM: MIT's SPNEGO with
+// gss-ntlmssp, and Samba, re-key the RC4 handles then).
+type cryptoResetter interface{ ResetCrypto() }
+
+func resetAfterMIC(m Mechanism) {
+	if r, ok := m.(cryptoResetter); ok {
+		r.ResetCrypto()
+	}
+}
+
 // ErrRejected is wrapped when the peer answers with negState reject.
 var ErrRejected = errors.New("spnego: the peer rejected the negotiation")
 
@@ -101,6 +112,7 @@ func (x *Initiator) Step(in []byte) (out []byte, done bool, err error) {
 			if err := x.mech.VerifyMIC(x.mechDER, resp.MechListMIC); err != nil {
 				return nil, false, fmt.Errorf("%w: %w", ErrMechListMIC, err)
 			}
+			resetAfterMIC(x.mech)
 		}
 		if mechOut != nil {
 			return nil, false, errors.New("spnego: the mechanism has a token left after accept-completed")
@@ -195,6 +207,7 @@ func (x *Acceptor) Step(in []byte) (out []byte, done bool, err error) {
 		if t.MechListMIC, err = x.mech.GetMIC(x.mechDER); err != nil {
 			return nil, false, err
 		}
+		resetAfterMIC(x.mech)
 	}
 	x.done = true
 	return t.Marshal(), true, nil

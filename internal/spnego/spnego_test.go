@@ -137,7 +137,9 @@ func TestNTLMOverSPNEGO(t *testing.T) {
 	if !i.Confidentiality() || !a.Confidentiality() {
 		t.Fatal("no confidentiality")
 	}
-	// The mechListMICs used sequence number 0 on both sides; data starts at 1.
+	// The mechListMICs used sequence number 0 on both sides, then the RC4
+	// handles were re-keyed (as MIT's SPNEGO with gss-ntlmssp does): data
+	// continues at sequence number 1.
 	w, _ := i.Wrap([]byte("data"))
 	if got, err := a.Unwrap(w); err != nil || string(got) != "data" {
 		t.Fatalf("Unwrap = %q, %v", got, err)

@@ -263,11 +263,12 @@ def main():
         ok = serve(conn, args)
     except (Closed, ValueError, gssapi.exceptions.GSSError) as e:
         summary["errors"].append(str(e))
-    finally:
-        conn.close()
     ok = ok and not summary["errors"]
     summary["ok"] = ok
+    # The summary goes out before the connection closes, so a client that
+    # sees the close can read it.
     log("SUMMARY " + json.dumps(summary, sort_keys=True))
+    conn.close()
     sys.exit(0 if ok else 1)
 
 

@@ -11,6 +11,7 @@ import (
 	"github.com/specgate/specgate/internal/nettcp/nmf"
 	"github.com/specgate/specgate/internal/nettcp/nns"
 	"github.com/specgate/specgate/internal/ntlm"
+	"github.com/specgate/specgate/internal/spnego"
 )
 
 func ntlmContext(pw string, l nns.ProtectionLevel) *ntlm.ClientContext {
@@ -151,5 +152,37 @@ func TestNTLMTamperedFrameAgainstGSSAPI(t *testing.T) {
 	s, rc := p.wait(t)
 	if rc == 0 || len(s.Errors) == 0 || !strings.Contains(s.Errors[0], "gss_unwrap failed on data message 2") {
 		t.Fatalf("peer rc=%d summary %+v", rc, s)
+	}
+}
+
+func spnegoContext(pw string, l nns.ProtectionLevel) *spnego.Initiator {
+	return spnego.NewInitiator(spnego.OIDNTLM, ntlmContext(pw, l))
+}
+
+func TestSPNEGONTLMEncryptAndSignAgainstGSSAPI(t *testing.T) {
+	requirePeer(t)
+	p := startPeer(t, "--mech", "spnego", "--require", "EncryptAndSign")
+	c, err := nns.Open(dial(t, p), via(p), 0x08, spnegoContext(password, nns.EncryptAndSign), level(nns.EncryptAndSign))
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	roundTrip(t, c, []byte("<s:Envelope>over SPNEGO</s:Envelope>"), bytes.Repeat([]byte{'x'}, 70000))
+	s, rc := p.wait(t)
+	if rc != 0 || !s.OK || !s.Confidentiality || s.Initiator != `TEST\alice` || !strings.Contains(s.Mech, "1.3.6.1.4.1.311.2.2.10") {
+		t.Fatalf("peer rc=%d summary %+v", rc, s)
+	}
+}
+
+func TestSPNEGONTLMWrongPasswordAgainstGSSAPI(t *testing.T) {
+	requirePeer(t)
+	p := startPeer(t, "--mech", "spnego")
+	_, err := nns.Open(dial(t, p), via(p), 0x08, spnegoContext("wrong-password", nns.EncryptAndSign), level(nns.EncryptAndSign))
+	var rej *nns.RejectedError
+	if !errors.As(err, &rej) || rej.Code != nns.SecELogonDenied {
+		t.Fatalf("err = %v, want the peer's HandshakeError SEC_E_LOGON_DENIED", err)
+	}
+	s, _ := p.wait(t)
+	if s.Handshake != "rejected" {
+		t.Fatalf("peer summary %+v", s)
 	}
 }
