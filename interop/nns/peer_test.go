@@ -116,6 +116,13 @@ type summary struct {
 // NTLM account file; the process is stopped when the test ends.
 func startPeer(t *testing.T, args ...string) *peer {
 	t.Helper()
+	return startPeerEnv(t, nil, args...)
+}
+
+// startPeerEnv is startPeer with extra environment variables (which win
+// over the defaults), e.g. a KDC's krb5.conf and the service keytab.
+func startPeerEnv(t *testing.T, env []string, args ...string) *peer {
+	t.Helper()
 	dir := t.TempDir()
 	users := filepath.Join(dir, "ntlm_users.txt")
 	if err := os.WriteFile(users, []byte(domain+":"+user+":"+password+"\n"), 0o600); err != nil {
@@ -124,6 +131,7 @@ func startPeer(t *testing.T, args ...string) *peer {
 	cmd := exec.Command(python, append([]string{"nns_peer.py"}, args...)...)
 	cmd.Env = append(os.Environ(), "NTLM_USER_FILE="+users, "KRB5CCNAME=FILE:"+filepath.Join(dir, "no-ccache"),
 		"KRB5_CONFIG="+filepath.Join(dir, "no-krb5.conf"), "KRB5_KTNAME=FILE:"+filepath.Join(dir, "no-keytab"))
+	cmd.Env = append(cmd.Env, env...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -79,9 +79,16 @@ func (c *Conn) Write(p []byte) (int, error) {
 	}
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
+	limit := MaxDataPlaintext
+	if l, ok := c.ctx.(WrapSizeLimiter); ok {
+		limit = min(limit, l.WrapSizeLimit(MaxDataPayload))
+	}
+	if limit <= 0 {
+		return 0, fmt.Errorf("nns: the security context leaves no room for data in a %d-octet data message", MaxDataPayload)
+	}
 	var out []byte
 	for rest := p; len(rest) > 0; {
-		chunk := rest[:min(len(rest), MaxDataPlaintext)]
+		chunk := rest[:min(len(rest), limit)]
 		rest = rest[len(chunk):]
 		tok, err := c.ctx.Wrap(chunk)
 		if err != nil {

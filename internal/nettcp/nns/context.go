@@ -18,3 +18,12 @@ type SecurityContext interface {
 	Integrity() bool
 	Confidentiality() bool
 }
+
+// WrapSizeLimiter is implemented by contexts whose wrap tokens add more
+// than MaxDataPayload-MaxDataPlaintext octets (Kerberos adds 60 with AES):
+// WrapSizeLimit returns the largest message whose wrap token fits in
+// maxToken octets (GSS_Wrap_size_limit, [RFC 2743] §2.2.7). Conn.Write
+// then cuts its plaintext to that size.
+type WrapSizeLimiter interface {
+	WrapSizeLimit(maxToken int) int
+}

@@ -329,3 +329,35 @@ func TestHandshakeRecordKnownOctets(t *testing.T) {
 		t.Fatalf("HandshakeError code %v", e.Code)
 	}
 }
+
+// fatContext wraps with a 60-octet prefix (like Kerberos AES) and says so.
+type fatContext struct{ limit bool }
+
+func (fatContext) Step([]byte) ([]byte, bool, error) { return nil, true, nil }
+func (fatContext) Wrap(m []byte) ([]byte, error)     { return append(make([]byte, 60), m...), nil }
+func (fatContext) Unwrap(t []byte) ([]byte, error)   { return t[60:], nil }
+func (fatContext) Integrity() bool                   { return true }
+func (fatContext) Confidentiality() bool             { return true }
+
+type limitedFat struct{ fatContext }
+
+func (limitedFat) WrapSizeLimit(max int) int { return max - 60 }
+
+func TestWriteHonoursWrapSizeLimit(t *testing.T) {
+	var buf bytes.Buffer
+	c := newConn(&buf, limitedFat{})
+	if _, err := c.Write(make([]byte, 3*MaxDataPlaintext)); err != nil {
+		t.Fatal(err)
+	}
+	for rest := buf.Bytes(); len(rest) > 0; {
+		p, r, err := ParseData(rest)
+		if err != nil || len(p) > MaxDataPayload {
+			t.Fatalf("data message of %d octets (%v)", len(p), err)
+		}
+		rest = r
+	}
+	// Without the limit a 60-octet overhead overflows the data message.
+	if _, err := newConn(&buf, fatContext{}).Write(make([]byte, MaxDataPlaintext)); err == nil {
+		t.Fatal("an oversized data message was written")
+	}
+}
