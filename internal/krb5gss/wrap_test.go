@@ -127,3 +127,34 @@ func BenchmarkWrap64K(b *testing.B) {
 		}
 	}
 }
+
+func TestMICTokens(t *testing.T) {
+	x := established()
+	tok, err := x.GetMIC([]byte("mechTypes"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// TOK_ID 04 04, flags AcceptorSubkey, filler ff*5, SND_SEQ 7, then a
+	// 12-octet HMAC-SHA1-96 ([RFC 4121] §4.2.6.1).
+	if want := []byte{4, 4, 0x04, 0xff, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0, 0, 0, 0, 7}; !bytes.Equal(tok[:16], want) || len(tok) != 28 {
+		t.Fatalf("MIC token % x", tok)
+	}
+	et, _ := crypto.GetEtype(x.key.KeyType)
+	if !et.VerifyChecksum(x.key.KeyValue, append([]byte("mechTypes"), tok[:16]...), tok[16:], keyusage.GSSAPI_INITIATOR_SIGN) {
+		t.Fatal("the initiator MIC does not verify with usage 25")
+	}
+	// An acceptor's MIC (usage 23, SentByAcceptor) verifies; tampered or
+	// replayed ones do not.
+	h := micHeader(flagSentByAcceptor|flagAcceptorSubkey, 9)
+	sum, _ := et.GetChecksumHash(x.key.KeyValue, append([]byte("mechTypes"), h...), keyusage.GSSAPI_ACCEPTOR_SIGN)
+	acc := append(h, sum...)
+	if err := x.VerifyMIC([]byte("mechTypeX"), acc); !errors.Is(err, ErrIntegrity) {
+		t.Fatalf("wrong message: %v", err)
+	}
+	if err := x.VerifyMIC([]byte("mechTypes"), acc); err != nil {
+		t.Fatal(err)
+	}
+	if err := x.VerifyMIC([]byte("mechTypes"), acc); !errors.Is(err, ErrIntegrity) {
+		t.Fatalf("replayed: %v", err)
+	}
+}

@@ -44,6 +44,7 @@ type Initiator struct {
 	mechDER  []byte
 	step     int
 	mechDone bool
+	sentMIC  bool
 	done     bool
 }
 
@@ -103,9 +104,12 @@ func (x *Initiator) Step(in []byte) (out []byte, done bool, err error) {
 		return (&NegTokenResp{NegState: NegStateAbsent, ResponseToken: mechOut}).Marshal(), false, nil
 	}
 	if resp.NegState == AcceptCompleted {
-		// The acceptor is done: its mechListMIC must verify when the
-		// mechanism gives integrity.
-		if x.mech.Integrity() {
+		// The acceptor is done. Its mechListMIC must verify when we sent
+		// one (the NTLM case, which takes a third leg); when the acceptor
+		// completed at once on our only, optimistic mechanism (Kerberos)
+		// the MIC is optional ([RFC 4178] §5: nothing could be downgraded)
+		// and is checked only if present.
+		if x.mech.Integrity() && (x.sentMIC || resp.MechListMIC != nil) {
 			if resp.MechListMIC == nil {
 				return nil, false, fmt.Errorf("%w: the acceptor sent none", ErrMechListMIC)
 			}
@@ -126,6 +130,7 @@ func (x *Initiator) Step(in []byte) (out []byte, done bool, err error) {
 		if t.MechListMIC, err = x.mech.GetMIC(x.mechDER); err != nil {
 			return nil, false, err
 		}
+		x.sentMIC = true
 	}
 	return t.Marshal(), false, nil
 }

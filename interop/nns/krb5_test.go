@@ -6,6 +6,7 @@ import (
 
 	"github.com/specgate/specgate/internal/krb5gss"
 	"github.com/specgate/specgate/internal/nettcp/nns"
+	"github.com/specgate/specgate/internal/spnego"
 )
 
 func krbContext(k *kdc, pw string) *krb5gss.Initiator {
@@ -39,4 +40,20 @@ func TestKerberosWrongPasswordFailsAtTheKDC(t *testing.T) {
 		t.Fatalf("err = %v, want a login failure that does not show the password", err)
 	}
 	t.Logf("client error: %v", err)
+}
+
+func TestSPNEGOKerberosEncryptAndSignAgainstGSSAPI(t *testing.T) {
+	requirePeer(t)
+	k := startKDC(t)
+	p := startPeerEnv(t, k.peerEnv(), "--mech", "spnego", "--require", "EncryptAndSign")
+	ctx := spnego.NewInitiator(spnego.OIDKerberos, krbContext(k, password))
+	c, err := nns.Open(dial(t, p), via(p), 0x08, ctx, level(nns.EncryptAndSign))
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	roundTrip(t, c, []byte("<s:Envelope>SPNEGO Kerberos</s:Envelope>"))
+	s, rc := p.wait(t)
+	if rc != 0 || !s.OK || !s.Confidentiality || s.Initiator != "alice@TEST.LOCAL" {
+		t.Fatalf("peer rc=%d summary %+v", rc, s)
+	}
 }
