@@ -2,12 +2,14 @@ package nnsinterop
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"io"
 	"net"
 	"strings"
 	"testing"
 
+	"github.com/specgate/specgate/internal/nettcp/duplex"
 	"github.com/specgate/specgate/internal/nettcp/nmf"
 	"github.com/specgate/specgate/internal/nettcp/nns"
 	"github.com/specgate/specgate/internal/ntlm"
@@ -184,5 +186,33 @@ func TestSPNEGONTLMWrongPasswordAgainstGSSAPI(t *testing.T) {
 	s, _ := p.wait(t)
 	if s.Handshake != "rejected" {
 		t.Fatalf("peer summary %+v", s)
+	}
+}
+
+// TestDuplexTransportThroughGSSAPI opens and closes a net.tcp session with
+// internal/nettcp/duplex (specgate's IPAM transport) through nns.Dialer
+// against the GSSAPI peer: the peer unwraps the Preamble End and the End
+// record that duplex writes.
+func TestDuplexTransportThroughGSSAPI(t *testing.T) {
+	requirePeer(t)
+	p := startPeer(t, "--mech", "spnego", "--require", "EncryptAndSign")
+	d := &nns.Dialer{
+		Via: via(p), Encoding: duplex.EncodingBinary,
+		NewContext: func() (nns.SecurityContext, error) { return spnegoContext(password, nns.EncryptAndSign), nil },
+		Config:     level(nns.EncryptAndSign),
+	}
+	tr, err := duplex.New(duplex.Options{Endpoint: via(p), Encoding: duplex.EncodingBinary, Dial: d.DialContext})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, _, err := tr.OpenSession(context.Background())
+	if err != nil {
+		t.Fatalf("OpenSession: %v", err)
+	}
+	tr.CloseSession(id)
+	_ = tr.Close()
+	s, rc := p.wait(t)
+	if rc != 0 || !s.OK || s.FramesIn != 2 {
+		t.Fatalf("peer rc=%d summary %+v", rc, s)
 	}
 }
