@@ -26,9 +26,11 @@ The first stdout line is "nns-peer: LISTENING <port>".
 
 import argparse
 import json
+import select
 import socket
 import struct
 import sys
+import threading
 
 import gssapi
 import gssapi.raw
@@ -42,11 +44,17 @@ SEC_E_QOP_NOT_SUPPORTED = 0x8009030A
 MAX_DATA = 0x10000
 MAX_PLAIN = 0xFC00  # plaintext per data message, as .NET's NegotiateStream
 
-summary = {"handshake": None, "errors": [], "frames_in": 0, "frames_out": 0}
+
+
+_log_lock = threading.Lock()
 
 
 def log(*a):
-    print("nns-peer:", *a, flush=True)
+    # One write per line under a lock: connections run in threads.
+    line = " ".join(["nns-peer:"] + [str(x) for x in a]) + "\n"
+    with _log_lock:
+        sys.stdout.write(line)
+        sys.stdout.flush()
 
 
 class Closed(Exception):
@@ -130,46 +138,51 @@ def send_error(sock, code):
 class Stream:
     """The upgraded stream: data messages through gss_unwrap / gss_wrap."""
 
-    def __init__(self, sock, ctx, framed, conf):
+    def __init__(self, sock, ctx, framed, conf, summary):
         self.sock, self.ctx, self.framed, self.conf = sock, ctx, framed, conf
+        self.summary = summary
         # gss-ntlmssp's gss_wrap seals even when asked only to sign, so NTLM
         # without confidentiality uses gss_get_mic / gss_verify_mic.
         self.sign_only = framed and not conf and ctx.mech == NTLM_OID
         self.buf = b""
 
+    def read_frame(self):
+        """Returns the plaintext of the next data message (or the next
+        octets of an unframed stream)."""
+        summary = self.summary
+        if not self.framed:
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                raise Closed("connection closed in the upgraded stream")
+            return chunk
+        size = struct.unpack("<I", read_exact(self.sock, 4))[0]
+        if size == 0 or size > MAX_DATA:
+            raise ValueError("data message size %d" % size)
+        token = read_exact(self.sock, size)
+        summary["frames_in"] += 1
+        num = summary["frames_in"]
+        if self.sign_only:
+            # NTLM Sign: the 16-octet signature, then the plaintext (the
+            # MakeSignature layout); gss_verify_mic checks it.
+            sig, msg = token[:16], token[16:]
+            try:
+                self.ctx.verify_signature(msg, sig)
+            except gssapi.exceptions.GSSError as e:
+                raise ValueError("gss_verify_mic failed on data message %d: %s" % (num, e))
+            log("data message %d: %d octets -> %d plain (signed)" % (num, size, len(msg)))
+            return msg
+        try:
+            res = self.ctx.unwrap(token)
+        except gssapi.exceptions.GSSError as e:
+            raise ValueError("gss_unwrap failed on data message %d: %s" % (num, e))
+        if self.conf and not res.encrypted:
+            raise ValueError("data message %d was not encrypted" % num)
+        log("data message %d: %d octets wrapped -> %d plain (encrypted=%s)" % (num, size, len(res.message), res.encrypted))
+        return res.message
+
     def read(self, n):
         while len(self.buf) < n:
-            if not self.framed:
-                chunk = self.sock.recv(65536)
-                if not chunk:
-                    raise Closed("connection closed in the upgraded stream")
-                self.buf += chunk
-                continue
-            size = struct.unpack("<I", read_exact(self.sock, 4))[0]
-            if size == 0 or size > MAX_DATA:
-                raise ValueError("data message size %d" % size)
-            token = read_exact(self.sock, size)
-            summary["frames_in"] += 1
-            num = summary["frames_in"]
-            if self.sign_only:
-                # NTLM Sign: the 16-octet signature, then the plaintext (the
-                # MakeSignature layout); gss_verify_mic checks it.
-                sig, msg = token[:16], token[16:]
-                try:
-                    self.ctx.verify_signature(msg, sig)
-                except gssapi.exceptions.GSSError as e:
-                    raise ValueError("gss_verify_mic failed on data message %d: %s" % (num, e))
-                log("data message %d: %d octets -> %d plain (signed)" % (num, size, len(msg)))
-                self.buf += msg
-                continue
-            try:
-                res = self.ctx.unwrap(token)
-            except gssapi.exceptions.GSSError as e:
-                raise ValueError("gss_unwrap failed on data message %d: %s" % (num, e))
-            if self.conf and not res.encrypted:
-                raise ValueError("data message %d was not encrypted" % num)
-            log("data message %d: %d octets wrapped -> %d plain (encrypted=%s)" % (num, size, len(res.message), res.encrypted))
-            self.buf += res.message
+            self.buf += self.read_frame()
         out, self.buf = self.buf[:n], self.buf[n:]
         return out
 
@@ -183,11 +196,11 @@ class Stream:
                 token = self.ctx.get_signature(chunk) + chunk
             else:
                 token = self.ctx.wrap(chunk, self.conf).message
-            summary["frames_out"] += 1
+            self.summary["frames_out"] += 1
             self.sock.sendall(struct.pack("<I", len(token)) + token)
 
 
-def serve(sock, args):
+def serve(sock, args, summary):
     info = read_preamble(sock)
     log("nmf preamble", json.dumps(info, sort_keys=True))
     summary["preamble"] = info
@@ -230,7 +243,9 @@ def serve(sock, args):
     send_handshake(sock, HS_DONE, out or b"")
     log("handshake complete: %s mech %s conf=%s integ=%s" % (summary["initiator"], ctx.mech, conf, integ))
 
-    s = Stream(sock, ctx, conf or integ, conf)
+    s = Stream(sock, ctx, conf or integ, conf, summary)
+    if args.backend:
+        return forward(s, args, info, summary)
     while True:
         t = s.read(1)[0]
         if t == 0x0C:  # Preamble End
@@ -246,30 +261,77 @@ def serve(sock, args):
             raise ValueError("unexpected record 0x%02x in the upgraded stream" % t)
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--port", type=int, default=0)
-    ap.add_argument("--require", choices=["None", "Sign", "EncryptAndSign"], default="EncryptAndSign")
-    ap.add_argument("--mech", choices=["ntlm", "spnego", "any"], default="any")
-    args = ap.parse_args()
-    lsock = socket.socket()
-    lsock.bind(("127.0.0.1", args.port))
-    lsock.listen(1)
-    log("LISTENING %d" % lsock.getsockname()[1])
-    conn, _ = lsock.accept()
-    lsock.close()
+def forward(s, args, info, summary):
+    """Pumps the upgraded stream to a plain MC-NMF backend: the client's
+    preamble records (without the upgrade), then every unwrapped octet;
+    the backend's octets go back wrapped."""
+    host, port = args.backend.rsplit(":", 1)
+    b = socket.create_connection((host, int(port)))
+    via = info["via"].encode("utf-8")
+    pre = b"\x00\x01\x00" + bytes([0x01, info["mode"]]) + b"\x02" + mb32(len(via)) + via
+    if "content_type" in info:
+        ct = info["content_type"].encode("utf-8")
+        pre += b"\x04" + mb32(len(ct)) + ct
+    else:
+        pre += bytes([0x03, info["encoding"]])
+    b.sendall(pre)
+    client_open = True
+    try:
+        while True:
+            socks = [b] + ([s.sock] if client_open else [])
+            ready, _, _ = select.select(socks, [], [])
+            if s.sock in ready:
+                try:
+                    b.sendall(s.read_frame())
+                except Closed:
+                    client_open = False
+                    b.shutdown(socket.SHUT_WR)
+            if b in ready:
+                data = b.recv(65536)
+                if not data:
+                    return True
+                s.write(data)
+    finally:
+        b.close()
+
+
+def handle(conn, args):
+    summary = {"handshake": None, "errors": [], "frames_in": 0, "frames_out": 0}
     ok = False
     try:
-        ok = serve(conn, args)
-    except (Closed, ValueError, gssapi.exceptions.GSSError) as e:
+        ok = serve(conn, args, summary)
+    except (Closed, ValueError, OSError, gssapi.exceptions.GSSError) as e:
         summary["errors"].append(str(e))
-    ok = ok and not summary["errors"]
+    ok = bool(ok) and not summary["errors"]
     summary["ok"] = ok
     # The summary goes out before the connection closes, so a client that
     # sees the close can read it.
     log("SUMMARY " + json.dumps(summary, sort_keys=True))
     conn.close()
-    sys.exit(0 if ok else 1)
+    return ok
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--port", type=int, default=0)
+    ap.add_argument("--require", choices=["None", "Sign", "EncryptAndSign"], default="EncryptAndSign")
+    ap.add_argument("--mech", choices=["ntlm", "spnego", "any"], default="any")
+    ap.add_argument("--backend", help="host:port of a plain MC-NMF service to forward the unwrapped stream to")
+    ap.add_argument("--forever", action="store_true", help="serve connections until killed")
+    args = ap.parse_args()
+    lsock = socket.socket()
+    lsock.bind(("127.0.0.1", args.port))
+    lsock.listen(16)
+    log("LISTENING %d" % lsock.getsockname()[1])
+    if args.forever:
+        # One thread per connection until killed (the IPAM runner opens a
+        # connection per session); each connection prints its summary.
+        while True:
+            conn, _ = lsock.accept()
+            threading.Thread(target=handle, args=(conn, args), daemon=True).start()
+    conn, _ = lsock.accept()
+    lsock.close()
+    sys.exit(0 if handle(conn, args) else 1)
 
 
 if __name__ == "__main__":
