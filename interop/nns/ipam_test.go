@@ -14,6 +14,7 @@ import (
 	"github.com/specgate/specgate/internal/nettcp/duplex"
 	"github.com/specgate/specgate/internal/nettcp/nns"
 	"github.com/specgate/specgate/internal/runner"
+	"github.com/specgate/specgate/internal/spnego"
 	"github.com/specgate/specgate/models"
 )
 
@@ -43,8 +44,13 @@ func serveIPAM(t *testing.T, opts ipamtcp.Options) ipamtcp.Info {
 func runIPAMThroughPeer(t *testing.T, ref ipamref.Options, checks int) (engine.Result, []summary) {
 	t.Helper()
 	requirePeer(t)
+	return runIPAMThroughPeerWith(t, ref, checks, nil, func() nns.SecurityContext { return spnegoContext(password, nns.EncryptAndSign) })
+}
+
+func runIPAMThroughPeerWith(t *testing.T, ref ipamref.Options, checks int, env []string, newCtx func() nns.SecurityContext) (engine.Result, []summary) {
+	t.Helper()
 	info := serveIPAM(t, ipamtcp.Options{Ref: ref})
-	p := startPeer(t, "--mech", "spnego", "--require", "EncryptAndSign", "--forever", "--backend", info.Addr.String())
+	p := startPeerEnv(t, env, "--mech", "spnego", "--require", "EncryptAndSign", "--forever", "--backend", info.Addr.String())
 	u, err := url.Parse(info.Endpoint)
 	if err != nil {
 		t.Fatal(err)
@@ -52,7 +58,7 @@ func runIPAMThroughPeer(t *testing.T, ref ipamref.Options, checks int) (engine.R
 	peerVia := "net.tcp://" + p.addr + u.Path
 	d := &nns.Dialer{
 		Via: peerVia, Encoding: duplex.EncodingBinary,
-		NewContext: func() (nns.SecurityContext, error) { return spnegoContext(password, nns.EncryptAndSign), nil },
+		NewContext: func() (nns.SecurityContext, error) { return newCtx(), nil },
 		Config:     level(nns.EncryptAndSign),
 	}
 	tr, err := duplex.New(duplex.Options{Endpoint: info.Endpoint, Via: peerVia, Encoding: duplex.EncodingBinary, Timeout: 10 * time.Second, Dial: d.DialContext})
@@ -100,6 +106,27 @@ func TestIPAMModelPassesThroughGSSAPI(t *testing.T) {
 		checks = 5
 	}
 	res, sums := runIPAMThroughPeer(t, ipamref.Options{Profile: models.ProfileDocumented}, checks)
+	checkIPAMRun(t, res, sums, checks)
+}
+
+// TestIPAMModelPassesOverKerberosThroughGSSAPI: the same over
+// SPNEGO-Kerberos (a ticket from the loopback KDC per session).
+func TestIPAMModelPassesOverKerberosThroughGSSAPI(t *testing.T) {
+	requirePeer(t)
+	k := startKDC(t)
+	checks := 10
+	res, sums := runIPAMThroughPeerWith(t, ipamref.Options{Profile: models.ProfileDocumented}, checks, k.peerEnv(),
+		func() nns.SecurityContext { return spnego.NewInitiator(spnego.OIDKerberos, krbContext(k, password)) })
+	checkIPAMRun(t, res, sums, checks)
+	for _, s := range sums {
+		if s.Initiator != "alice@TEST.LOCAL" {
+			t.Fatalf("peer saw %q", s.Initiator)
+		}
+	}
+}
+
+func checkIPAMRun(t *testing.T, res engine.Result, sums []summary, checks int) {
+	t.Helper()
 	t.Logf("%d sessions, %d steps; the peer summarised %d connections", res.Checks, res.Steps, len(sums))
 	for _, f := range res.Failures {
 		t.Errorf("divergence: %s\n%s", f.Divergence.Message(), strings.Join(f.Transcript, "\n"))
