@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/specgate/specgate/internal/krb5gss"
+	"github.com/specgate/specgate/internal/nettcp/nmf"
 	"github.com/specgate/specgate/internal/nettcp/nns"
 	"github.com/specgate/specgate/internal/spnego"
 )
@@ -54,6 +55,29 @@ func TestSPNEGOKerberosEncryptAndSignAgainstGSSAPI(t *testing.T) {
 	roundTrip(t, c, []byte("<s:Envelope>SPNEGO Kerberos</s:Envelope>"))
 	s, rc := p.wait(t)
 	if rc != 0 || !s.OK || !s.Confidentiality || s.Initiator != "alice@TEST.LOCAL" {
+		t.Fatalf("peer rc=%d summary %+v", rc, s)
+	}
+}
+
+func TestKerberosTamperedFrameAgainstGSSAPI(t *testing.T) {
+	requirePeer(t)
+	k := startKDC(t)
+	p := startPeerEnv(t, k.peerEnv(), "--mech", "any")
+	// Writes: 1 preamble+upgrade, 2 AP-REQ, 3 Preamble End, 4 the
+	// envelope: flip the last octet (the HMAC) of the envelope's token.
+	conn := &flipper{Conn: dial(t, p), target: 4}
+	c, err := nns.Open(conn, via(p), 0x08, krbContext(k, password), level(nns.EncryptAndSign))
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	if err := nmf.WriteSizedEnvelope(c, []byte("<s:Envelope>tampered</s:Envelope>")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := nmf.ReadEnvelope(c, nmf.Limits{}); err == nil {
+		t.Fatal("the peer answered a tampered frame")
+	}
+	s, rc := p.wait(t)
+	if rc == 0 || len(s.Errors) == 0 || !strings.Contains(s.Errors[0], "gss_unwrap failed on data message 2") {
 		t.Fatalf("peer rc=%d summary %+v", rc, s)
 	}
 }
