@@ -20,7 +20,7 @@ import (
 
 // serveIPAM starts the project's net.tcp IPAM reference (plain MC-NMF,
 // no security) until the test ends.
-func serveIPAM(t *testing.T, opts ipamtcp.Options) ipamtcp.Info {
+func serveIPAM(t testing.TB, opts ipamtcp.Options) ipamtcp.Info {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	infoc := make(chan ipamtcp.Info, 1)
@@ -36,6 +36,13 @@ func serveIPAM(t *testing.T, opts ipamtcp.Options) ipamtcp.Info {
 	}
 	return ipamtcp.Info{}
 }
+
+func runnerTarget(info ipamtcp.Info, tr *duplex.Transport) (*runner.IPAMTarget, error) {
+	return runner.NewIPAMTarget(runner.IPAMConfig{Profile: models.ProfileDocumented, Control: info.Control, Transport: tr,
+		Quiescence: time.Second, Settle: 30 * time.Millisecond, Checkpoints: 1})
+}
+
+func ipamModel() runner.IPAMModel { return runner.IPAMModel{Control: true} }
 
 // runIPAMThroughPeer runs the IPAM model through specgate's NNS client
 // (SPNEGO-NTLM, EncryptAndSign), the GSSAPI peer and, behind it, the
