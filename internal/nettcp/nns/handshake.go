@@ -66,6 +66,9 @@ type RejectedError struct {
 }
 
 func (e *RejectedError) Error() string {
+	if e.Code == SecEQOPNotSupported {
+		return fmt.Sprintf("nns: the server refused the protection level the client negotiated: %v", e.Code)
+	}
 	if len(e.Raw) == 8 || len(e.Raw) == 4 {
 		return fmt.Sprintf("nns: the server rejected the authentication: %v", e.Code)
 	}

@@ -185,7 +185,7 @@ func TestRefusedProtectionLevel(t *testing.T) {
 	// The client asks only for signing; the server requires sealing.
 	_, _, srv, err := session(t, ntlmClient("Passw0rd", Sign), Sign, EncryptAndSign, nil)
 	var rej *RejectedError
-	if !errors.As(err, &rej) || rej.Code != SecEQOPNotSupported {
+	if !errors.As(err, &rej) || rej.Code != SecEQOPNotSupported || !strings.Contains(err.Error(), "refused the protection level") {
 		t.Fatalf("client err = %v, want HandshakeError SEC_E_QOP_NOT_SUPPORTED", err)
 	}
 	if !errors.Is(srv.err, ErrProtection) {
