@@ -10,20 +10,16 @@ import (
 
 	"github.com/specgate/specgate/fixtures/ipamref"
 	"github.com/specgate/specgate/fixtures/ipamtcp"
+	"github.com/specgate/specgate/fixtures/nnsfront"
 	"github.com/specgate/specgate/internal/engine"
 	"github.com/specgate/specgate/internal/nettcp/duplex"
-	"github.com/specgate/specgate/internal/nettcp/nmf"
 	"github.com/specgate/specgate/internal/nettcp/nns"
-	"github.com/specgate/specgate/internal/ntlm"
-	"github.com/specgate/specgate/internal/spnego"
 	"github.com/specgate/specgate/models"
 )
 
 // secureFront serves MS-NNS (SPNEGO-NTLM, EncryptAndSign, the project's
-// own acceptor) on loopback in front of a plain net.tcp backend, the way
-// a Windows server's transport security sits in front of its service. It
-// exists for the benchmark: the GSSAPI peer is Python and would measure
-// itself.
+// own acceptor in fixtures/nnsfront) on loopback in front of a plain
+// net.tcp backend. The GSSAPI peer is Python and would measure itself.
 func secureFront(t testing.TB, backend string) string {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -31,36 +27,7 @@ func secureFront(t testing.TB, backend string) string {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { l.Close() })
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				acc := spnego.NewAcceptor(spnego.OIDNTLM, ntlm.NewServerContext(ntlm.ServerConfig{
-					Domain: domain, Computer: "SRV", Accounts: map[string]string{domain + `\` + user: password}}))
-				s, pre, err := nns.Accept(c, acc, nns.Config{Level: nns.EncryptAndSign})
-				if err != nil {
-					return
-				}
-				b, err := net.Dial("tcp", backend)
-				if err != nil {
-					return
-				}
-				defer b.Close()
-				if err := nmf.WritePreamble(b, pre.Via, pre.Encoding); err != nil {
-					return
-				}
-				if err := nmf.ReadPreambleAck(b); err != nil {
-					return
-				}
-				go func() { _, _ = io.Copy(b, s); b.(*net.TCPConn).CloseWrite() }()
-				_, _ = io.Copy(s, b)
-			}()
-		}
-	}()
+	go nnsfront.Serve(l, nnsfront.Options{Backend: backend, Domain: domain, User: user, Password: password, Level: nns.EncryptAndSign})
 	return l.Addr().String()
 }
 
