@@ -16,12 +16,14 @@ vet:
 
 # What the interop and browser tests need and `make test` never installs:
 # Mono (apt-get mono-complete), node-soap (npm ci in interop/node) and
-# Chromium (apt-get chromium). Needs root or sudo and the package mirrors.
+# Chromium (apt-get chromium), the MS-NNS GSSAPI peer (apt-get gss-ntlmssp,
+# python3-gssapi, MIT Kerberos, winbind, tshark). Needs root or sudo and the package mirrors.
 # Every script is idempotent. .ci/run runs this before `make test`.
 deps:
 	bash scripts/install-mono.sh
 	bash scripts/install-interop-node.sh
 	bash scripts/install-browser.sh
+	bash scripts/install-nns.sh
 
 # Says which of those are missing (their tests are skipped, or fail under
 # CI=true); installs nothing.

@@ -29,6 +29,13 @@ if [[ -z "${SPECGATE_CHROMIUM:-}" && ! -x /usr/bin/chromium ]] && ! have chromiu
 	warn "Chromium" "the HTML report's browser test (internal/report TestHTMLInBrowser)"
 fi
 
+if ! /usr/bin/python3 -c 'import gssapi' >/dev/null 2>&1 || ! ls /etc/gss/mech.d/*ntlmssp* >/dev/null 2>&1; then
+	warn "the GSSAPI NegotiateStream peer (python3-gssapi, gss-ntlmssp)" "the MS-NNS interop tests (interop/nns)"
+fi
+have krb5kdc && have kdb5_util || warn "MIT Kerberos KDC (krb5-kdc)" "the Kerberos MS-NNS interop tests (interop/nns)"
+have ntlm_auth || warn "Samba ntlm_auth (winbind)" "the second NTLM judge (interop/nns)"
+have tshark || warn "tshark" "the MS-NNS capture check (interop/nns)"
+
 if ((missing)) && [[ "${CI:-}" == "true" ]]; then
 	echo "check-deps: CI=true: every test must run; run \`make deps\` first" >&2
 	exit 1

@@ -32,6 +32,10 @@ func addSOAPFlags(fs *flag.FlagSet, rf *runFlags) {
 	fs.DurationVar(&rf.netTCPCloseWait, "nettcp-close-wait", 0, "net.tcp targets: after each connection's End record, wait up to this long for the server to close it, then 30 ms (Mono's WCF needs it, e.g. 2s); 0 closes at once")
 	fs.StringVar(&rf.encoding, "encoding", "binary", "net.tcp targets: binary (0x08, MC-NBFSE, as NetTcpBinding) or text (0x03, SOAP 1.2 UTF-8)")
 	fs.Var(&rf.shimEnv, "shim-env", "VDI exec targets: NAME=VALUE added to the shim child's environment (repeatable; values are never printed)")
+	fs.StringVar(&rf.security, "security", "none", "net.tcp targets: none, or transport (MS-NNS NegotiateStream, as NetTcpBinding SecurityMode.Transport; the account comes from $"+AuthEnv+" or --auth-file as DOMAIN\\user:PASSWORD or user@REALM:PASSWORD)")
+	fs.StringVar(&rf.authMech, "auth", "negotiate", "net.tcp --security transport: negotiate (SPNEGO), kerberos or ntlm")
+	fs.StringVar(&rf.spn, "spn", "", "net.tcp --security transport: service principal name (default host/<target host>)")
+	fs.StringVar(&rf.protection, "protection", "encryptandsign", "net.tcp --security transport: encryptandsign, sign or none")
 	fs.StringVar(&rf.authFile, "auth-file", "", "file holding the target credential (\"Bearer TOKEN\", \"Basic B64\" or USER:PASSWORD); default $"+AuthEnv+"; never a flag value")
 }
 
@@ -178,8 +182,12 @@ func openNetTCP(ctx context.Context, spec target.Spec, rf *runFlags) (*bound, er
 	if err != nil {
 		return nil, usagef("%v", err)
 	}
+	dial, err := netTCPSecurity(rf, spec.Addr, enc)
+	if err != nil {
+		return nil, err
+	}
 	tr, err := duplex.New(duplex.Options{Endpoint: spec.Addr, Via: rf.via, Encoding: enc, Timeout: rf.callTimeout,
-		CloseWait: rf.netTCPCloseWait})
+		CloseWait: rf.netTCPCloseWait, Dial: dial})
 	if err != nil {
 		return nil, usagef("target %s: %v", spec.Raw, err)
 	}

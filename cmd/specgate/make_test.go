@@ -73,13 +73,13 @@ func indexOf(xs []string, x string) int {
 // tests themselves.
 func TestMakeTestInstallsNothing(t *testing.T) {
 	root := repoRoot(t)
-	installs := regexp.MustCompile(`apt-get|npm (ci|install)|install-(mono|interop-node|browser)\.sh`)
+	installs := regexp.MustCompile(`apt-get|npm (ci|install)|install-(mono|interop-node|browser|nns)\.sh`)
 	r := sh(t, root, "make -n test", time.Minute)
 	if r.code != 0 || installs.MatchString(r.output) {
 		t.Fatalf("make -n test (exit %d) installs something:\n%s", r.code, r.output)
 	}
 	r = sh(t, root, "make -n deps", time.Minute)
-	for _, s := range []string{"install-mono.sh", "install-interop-node.sh", "install-browser.sh"} {
+	for _, s := range []string{"install-mono.sh", "install-interop-node.sh", "install-browser.sh", "install-nns.sh"} {
 		if r.code != 0 || !strings.Contains(r.output, s) {
 			t.Fatalf("make -n deps (exit %d) does not run %s:\n%s", r.code, s, r.output)
 		}

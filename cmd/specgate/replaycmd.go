@@ -27,6 +27,7 @@ const modulePath = "github.com/specgate/specgate"
 var replayFlagNames = []string{
 	"profile", "control", "encoding", "via", "callback-listen",
 	"ca-cert", "client-cert", "client-key", "auth-file",
+	"security", "auth", "spn", "protection",
 	"call-timeout", "quiescence", "settle", "settle-min", "checkpoints", "nettcp-close-wait",
 	"shim-env",
 }

@@ -71,6 +71,8 @@ type runFlags struct {
 	// IPAM over SOAP
 	control, callbackListen string
 	via, encoding           string
+	security, authMech      string // net.tcp transport security (nettcp_security.go)
+	spn, protection         string
 	netTCPCloseWait         time.Duration
 	quiescence, settle      time.Duration
 	settleMin               time.Duration
