@@ -124,6 +124,8 @@ func TestNumericFlagRanges(t *testing.T) {
 		{run("--min-coverage", "-0.1"), "--min-coverage"},
 		{run("--call-timeout", "0s"), "--call-timeout"},
 		{run("--call-timeout", "2h"), "--call-timeout must be above 0 and at most 1h0m0s, got 2h0m0s"},
+		{run("--start-timeout", "0s"), "--start-timeout"},
+		{run("--start-timeout", "2h"), "--start-timeout must be above 0 and at most 1h0m0s, got 2h0m0s"},
 		{run("--shrink-time", "-1s"), "--shrink-time"},
 		{run("--budget", "-1s"), "--budget"},
 		{run("--budget", "8760h"), "--budget must be between 0 and 168h0m0s"},
@@ -140,6 +142,7 @@ func TestNumericFlagRanges(t *testing.T) {
 		{[]string{"replay", rep, "--encoding", "xml"}, "--encoding"},
 		{[]string{"replay", rep, "--checkpoints", "1000"}, "--checkpoints"},
 		{[]string{"shim-check", "--target", "vdi:tcp://127.0.0.1:1", "--call-timeout", "0s"}, "--call-timeout"},
+		{[]string{"shim-check", "--target", "vdi:tcp://127.0.0.1:1", "--start-timeout", "-1s"}, "--start-timeout"},
 		{[]string{"merge", "--out", out, "--min-coverage", "2", rep}, "--min-coverage"},
 		{[]string{"fixture", "ipam-server", "--checkpoints", "1000000"}, "--checkpoints must be between 0 and 100"},
 	}

@@ -31,9 +31,10 @@ func openVDI(ctx context.Context, spec target.Spec, rf *runFlags) (*bound, error
 		} else {
 			wire = &runner.WireLog{}
 			c, err := shim.Dial(ctx, spec.Kind+":"+spec.Addr, shim.Options{
-				CallTimeout: rf.callTimeout,
-				Transcript:  wire.Add,
-				Env:         rf.shimEnv,
+				CallTimeout:  rf.callTimeout,
+				StartTimeout: rf.startTimeout,
+				Transcript:   wire.Add,
+				Env:          rf.shimEnv,
 			})
 			if err != nil {
 				closeAll()

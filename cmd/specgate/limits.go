@@ -93,6 +93,9 @@ func checkTargetFlags(cmd string, rf *runFlags) error {
 	if err := durInRange(cmd, "call-timeout", rf.callTimeout, maxCallTimeout, true); err != nil {
 		return err
 	}
+	if err := durInRange(cmd, "start-timeout", rf.startTimeout, maxCallTimeout, true); err != nil {
+		return err
+	}
 	if err := durInRange(cmd, "quiescence", rf.quiescence, maxQuiescence, true); err != nil {
 		return err
 	}

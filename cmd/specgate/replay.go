@@ -15,6 +15,7 @@ import (
 	"github.com/specgate/specgate/internal/engine"
 	"github.com/specgate/specgate/internal/failfile"
 	"github.com/specgate/specgate/internal/redact"
+	"github.com/specgate/specgate/internal/shim"
 	"github.com/specgate/specgate/internal/target"
 )
 
@@ -44,6 +45,7 @@ func cmdReplay(args []string, stdout, stderr io.Writer) (int, error) {
 	verbose := fs.Bool("v", false, "print every step: its request, the SUT's answer and the verdict")
 	rf := &runFlags{stderr: stderr, parallel: 1}
 	fs.DurationVar(&rf.callTimeout, "call-timeout", 5*time.Second, "deadline of every call to the SUT")
+	fs.DurationVar(&rf.startTimeout, "start-timeout", shim.DefaultStartTimeout, "VDI: deadline of the first shim.hello a new shim child or connection answers (its start-up); every other call has --call-timeout")
 	addSOAPFlags(fs, rf)
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), replayHelp)

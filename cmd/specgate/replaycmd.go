@@ -28,7 +28,7 @@ var replayFlagNames = []string{
 	"profile", "control", "encoding", "via", "callback-listen",
 	"ca-cert", "client-cert", "client-key", "auth-file",
 	"security", "auth", "spn", "protection",
-	"call-timeout", "quiescence", "settle", "settle-min", "checkpoints", "nettcp-close-wait",
+	"call-timeout", "start-timeout", "quiescence", "settle", "settle-min", "checkpoints", "nettcp-close-wait",
 	"shim-env",
 }
 

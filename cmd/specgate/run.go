@@ -22,6 +22,7 @@ import (
 	"github.com/specgate/specgate/internal/redact"
 	"github.com/specgate/specgate/internal/report"
 	"github.com/specgate/specgate/internal/shellword"
+	"github.com/specgate/specgate/internal/shim"
 	"github.com/specgate/specgate/internal/target"
 	"github.com/specgate/specgate/internal/version"
 	"github.com/specgate/specgate/models"
@@ -55,6 +56,7 @@ type runFlags struct {
 	stderr                     io.Writer
 	seed                       uint64
 	callTimeout, shrinkTime    time.Duration
+	startTimeout               time.Duration // first shim.hello of a new VDI shim child or connection
 	verbose                    bool
 	// reports, baselines and CI gating
 	out, jsonOut, junitOut, htmlOut string
@@ -96,6 +98,7 @@ func parseRunFlags(args []string, stderr io.Writer) (*runFlags, error) {
 	fs.Uint64Var(&rf.seed, "seed", 0, "run seed (0 = pick one and print it)")
 	fs.StringVar(&rf.out, "out", "specgate-out", "output directory; failure files go to OUT/failures/")
 	fs.DurationVar(&rf.callTimeout, "call-timeout", 5*time.Second, "deadline of every call to the SUT")
+	fs.DurationVar(&rf.startTimeout, "start-timeout", shim.DefaultStartTimeout, "VDI: deadline of the first shim.hello a new shim child or connection answers (its start-up); every other call has --call-timeout")
 	fs.IntVar(&rf.shrinkReplays, "shrink-replays", engine.DefaultShrinkReplays, "replays spent at most shrinking one failure (a count, so the result does not depend on the machine's speed)")
 	fs.DurationVar(&rf.shrinkTime, "shrink-time", 0, "escape hatch: also stop shrinking one failure after this long; a failure it cuts short is marked partial (0 = no time bound)")
 	fs.IntVar(&rf.verify, "verify", engine.DefaultVerify, "replay each failure this many times alone before reporting it (reproduced k/K), 1..100")

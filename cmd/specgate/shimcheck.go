@@ -34,6 +34,7 @@ func cmdShimCheck(args []string, stdout, stderr io.Writer) (int, error) {
 	fs.SetOutput(stderr)
 	tgt := fs.String("target", "", "the shim: vdi:exec:'CMD ARGS' or vdi:tcp://HOST:PORT")
 	callTimeout := fs.Duration("call-timeout", 5*time.Second, "deadline of every call")
+	startTimeout := fs.Duration("start-timeout", shim.DefaultStartTimeout, "deadline of the first shim.hello a new child or connection answers (its start-up)")
 	var env shimEnv
 	fs.Var(&env, "shim-env", "exec shims: NAME=VALUE added to the shim child's environment (repeatable; values are never printed)")
 	fs.Usage = func() { fmt.Fprint(fs.Output(), shimCheckHelp); fs.PrintDefaults() }
@@ -47,6 +48,9 @@ func cmdShimCheck(args []string, stdout, stderr io.Writer) (int, error) {
 		return 0, usagef("shim-check: unexpected argument %q", fs.Arg(0))
 	}
 	if err := durInRange("shim-check", "call-timeout", *callTimeout, maxCallTimeout, true); err != nil {
+		return 0, err
+	}
+	if err := durInRange("shim-check", "start-timeout", *startTimeout, maxCallTimeout, true); err != nil {
 		return 0, err
 	}
 	if err := env.check("shim-check"); err != nil {
@@ -63,7 +67,7 @@ func cmdShimCheck(args []string, stdout, stderr io.Writer) (int, error) {
 		return 0, err
 	}
 	ctx := context.Background()
-	c, err := shim.Dial(ctx, spec.Kind+":"+spec.Addr, shim.Options{CallTimeout: *callTimeout, Env: env})
+	c, err := shim.Dial(ctx, spec.Kind+":"+spec.Addr, shim.Options{CallTimeout: *callTimeout, StartTimeout: *startTimeout, Env: env})
 	if err != nil {
 		return 0, &unreachableError{fmt.Errorf("shim-check: %w", err)}
 	}

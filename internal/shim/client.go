@@ -35,11 +35,22 @@ const (
 // DefaultCallTimeout is the per-call deadline when Options.CallTimeout is 0.
 const DefaultCallTimeout = 5 * time.Second
 
+// DefaultStartTimeout is the deadline of the first shim.hello a new child
+// or connection answers when Options.StartTimeout is 0. That answer
+// includes the child's start-up (an interpreter loading, a library
+// initialising), which on a loaded machine takes seconds; judging it by
+// the call deadline would report a slow start as a hang of the SUT.
+const DefaultStartTimeout = 30 * time.Second
+
 // Options configure a Client.
 type Options struct {
 	// CallTimeout bounds every call (the earlier of it and the context's
 	// deadline applies). 0 means DefaultCallTimeout.
 	CallTimeout time.Duration
+	// StartTimeout bounds the first shim.hello on a new child or
+	// connection (the start-up allowance); the larger of it and
+	// CallTimeout applies. 0 means DefaultStartTimeout.
+	StartTimeout time.Duration
 	// Env holds extra "KEY=value" entries for an exec child, on top of the
 	// minimal environment (PATH, HOME, TMPDIR, LANG when set).
 	Env []string
@@ -96,6 +107,9 @@ type Client struct {
 	// transport that has not been sent shim.hello yet.
 	helloProfile string
 	restarted    bool
+	// fresh marks a transport that has not answered anything yet: its
+	// first shim.hello gets the start-up allowance.
+	fresh bool
 }
 
 var _ vdiapi.VDI = (*Client)(nil)
@@ -114,6 +128,9 @@ var _ vdiapi.VDI = (*Client)(nil)
 func Dial(ctx context.Context, target string, opts Options) (*Client, error) {
 	if opts.CallTimeout <= 0 {
 		opts.CallTimeout = DefaultCallTimeout
+	}
+	if opts.StartTimeout <= 0 {
+		opts.StartTimeout = DefaultStartTimeout
 	}
 	log := opts.Logger
 	if log == nil {
@@ -153,7 +170,7 @@ func Dial(ctx context.Context, target string, opts Options) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	c.tr = tr
+	c.tr, c.fresh = tr, true
 	return c, nil
 }
 
@@ -203,7 +220,7 @@ func (c *Client) call(ctx context.Context, m methodID, build func(*enc), out *re
 			}
 			return err
 		}
-		c.tr = tr
+		c.tr, c.fresh = tr, true
 		c.restarts.Add(1)
 		c.restarted = true
 		c.log.Debug("shim restarted", "method", m.String())
@@ -215,12 +232,34 @@ func (c *Client) call(ctx context.Context, m methodID, build func(*enc), out *re
 		if err := c.roundTrip(ctx, tr, mHello, func(e *enc) {
 			e.str("protocol", vdiapi.ProtocolVersion)
 			e.str("profile", c.helloProfile)
-		}, &hr, deadline); err != nil {
+		}, &hr, c.startDeadline(ctx, deadline)); err != nil {
 			return err
+		}
+		deadline = time.Now().Add(c.opts.CallTimeout)
+		if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
+			deadline = d
 		}
 	}
 	c.restarted = false
+	if m == mHello {
+		deadline = c.startDeadline(ctx, deadline)
+	}
 	return c.roundTrip(ctx, tr, m, build, out, deadline)
+}
+
+// startDeadline is the deadline of a shim.hello: on a transport that has
+// not answered yet it allows the start-up (the larger of StartTimeout and
+// CallTimeout, never past ctx's deadline); otherwise it is the call's.
+func (c *Client) startDeadline(ctx context.Context, call time.Time) time.Time {
+	if !c.fresh {
+		return call
+	}
+	limit := max(c.opts.StartTimeout, c.opts.CallTimeout)
+	deadline := time.Now().Add(limit)
+	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
+		deadline = d
+	}
+	return deadline
 }
 
 // roundTrip writes one request on tr and reads its response.
@@ -257,6 +296,7 @@ func (c *Client) roundTrip(ctx context.Context, tr transport, m methodID, build 
 	if err != nil {
 		return c.fail(ctx, m, err, len(line) > 0)
 	}
+	c.fresh = false // it answered: its start-up is over
 	if b, ok := tr.(interface{ broken() bool }); ok && b.broken() {
 		// An interrupt raced with the answer and killed the child.
 		c.drop(nil)

@@ -76,6 +76,14 @@ func runChild(mode string) int {
 	case "sleep":
 		time.Sleep(time.Minute)
 		return 0
+	case "slowstart":
+		// A child whose start-up (an interpreter loading, say) takes
+		// longer than one call deadline, then answers every call at once.
+		time.Sleep(slowStart)
+		if err := Serve(ctx, os.Stdin, os.Stdout, fakeImpl{}); err != nil {
+			return 1
+		}
+		return 0
 	}
 	fmt.Fprintln(os.Stderr, "unknown child mode", mode)
 	return 2
