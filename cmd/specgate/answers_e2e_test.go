@@ -46,25 +46,28 @@ func TestDivergenceKeepsStepAnswers(t *testing.T) {
 				t.Fatal(err)
 			}
 			d := rep.Models[0].Divergences[0]
-			if len(d.Answers) != d.Step+1 {
-				t.Fatalf("%d answers for a failure at step %d: %q", len(d.Answers), d.Step+1, d.Answers)
+			// Step is 1-based: one answer per step up to the failing one,
+			// which is included.
+			if len(d.Answers) != d.Step {
+				t.Fatalf("%d answers for a failure at step %d: %q", len(d.Answers), d.Step, d.Answers)
 			}
+			passing := d.Step - 1
 			found := false
-			for i, a := range d.Answers[:d.Step] {
+			for i, a := range d.Answers[:passing] {
 				if a == "" {
 					t.Errorf("step %d (%s) has no answer", i+1, d.Steps[i])
 				}
 				found = found || strings.Contains(a, tc.want)
 			}
-			if d.Step > 0 && !found {
+			if passing > 0 && !found {
 				t.Errorf("no passing step's answer contains %q: %q", tc.want, d.Answers)
 			}
 			page, err := os.ReadFile(filepath.Join(out, "report.html"))
 			if err != nil {
 				t.Fatal(err)
 			}
-			if n := strings.Count(string(page), `<line class="resp"`); n != d.Step {
-				t.Errorf("%d response arrows in the diagram, want one per passing step (%d)", n, d.Step)
+			if n := strings.Count(string(page), `<line class="resp"`); n != passing {
+				t.Errorf("%d response arrows in the diagram, want one per passing step (%d)", n, passing)
 			}
 		})
 	}
