@@ -40,7 +40,7 @@ const exitCodesHelp = `Exit codes:
   1  new divergence found (or a replayed failure reproduced)
   2  usage or configuration error
   3  SUT unreachable, crashed or hung
-  4  a known deviation listed in --baseline no longer occurs (update the baseline)
+  4  a known deviation listed in --baseline no longer occurs (its proof no longer reproduces) or an entry expired
   5  cell coverage below --min-coverage
   6  interrupted (SIGINT/SIGTERM) before any new failure was found; the reports hold what was covered
   7  a report or failure file could not be written (output paths are checked before the run: exit 2)

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/specgate/specgate/internal/report"
 )
@@ -90,6 +91,8 @@ func cmdMerge(args []string, stdout, stderr io.Writer) (int, error) {
 }
 
 const baselineHelp = `Usage: specgate baseline --report REPORT.json --reason TEXT [--out FILE]
+                         [--ticket T] [--owner O] [--expires YYYY-MM-DD]
+       specgate baseline accept --baseline FILE
 
 Writes a known-deviation baseline listing every divergence of a report by
 its stable signature (model, clause, kind, expected set, observed) with a
@@ -97,15 +100,30 @@ reason. Commit it and pass it to "specgate run --baseline FILE": listed
 divergences no longer fail the run, new ones do, and a listed deviation
 that no longer occurs fails the run with exit code 4 so the list stays true.
 
+Each entry embeds its proof (the failing sequence): a listed deviation a run
+does not meet counts as gone only when its proof, replayed --verify times,
+no longer shows it. --ticket, --owner and --expires are recorded on every
+entry; a run that starts after an entry's expiry date fails with exit 4.
+The baseline accepts every clause specgate has today; a divergence under a
+clause a newer specgate adds is reported as pending (not failing) until
+"specgate baseline accept --baseline FILE" accepts the new checks.
+
 Flags:
 `
 
 func cmdBaseline(args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "accept" {
+		return cmdBaselineAccept(args[1:], stdout, stderr)
+	}
 	fs := flag.NewFlagSet("baseline", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	rep := fs.String("report", "specgate-out/report.json", "the JSON report of a run")
 	reason := fs.String("reason", "", "why these deviations are accepted (required)")
 	out := fs.String("out", "specgate-baseline.json", "baseline file to write")
+	var meta report.Deviation
+	fs.StringVar(&meta.Ticket, "ticket", "", "ticket that tracks these deviations (recorded on every entry)")
+	fs.StringVar(&meta.Owner, "owner", "", "who answers for these deviations (recorded on every entry)")
+	fs.StringVar(&meta.Expires, "expires", "", "last day (YYYY-MM-DD) the deviations are accepted; later runs fail with exit 4")
 	fs.Usage = func() { fmt.Fprint(fs.Output(), baselineHelp); fs.PrintDefaults() }
 	if err := parseFlags(fs, args); err != nil {
 		if errors.Is(err, errHelp) {
@@ -123,7 +141,16 @@ func cmdBaseline(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return usagef("baseline: %v", err)
 	}
+	if meta.Expires != "" {
+		if _, err := time.Parse(report.ExpiryLayout, meta.Expires); err != nil {
+			return usagef("baseline: --expires %q is not a date (want YYYY-MM-DD)", meta.Expires)
+		}
+	}
 	b := report.NewBaselineFromReport(r, *reason)
+	for i := range b.Deviations {
+		b.Deviations[i].Ticket, b.Deviations[i].Owner, b.Deviations[i].Expires = meta.Ticket, meta.Owner, meta.Expires
+	}
+	b.Accepted = allClauses()
 	if err := b.Write(*out); err != nil {
 		return &writeError{fmt.Errorf("baseline: %w", err)}
 	}

@@ -267,6 +267,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 	}}
 	fmt.Fprintf(stdout, "%s  checks %d (from %d)\n", report.Banner(rep), count, first)
 
+	proofs := newProofReplays()
 	for _, mb := range selected {
 		if ctx.Err() != nil {
 			rep.Run.Partial, rep.Run.Interrupted = true, true
@@ -370,6 +371,9 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 		if bound.warnings != nil {
 			mr.Warnings = bound.warnings()
 		}
+		if err == nil && baseline != nil && !res.Interrupted && !res.Stopped && ctx.Err() == nil {
+			proofs.replay(ctx, bound.target, baseline, mb.name, rf.profile, baselineSigs(&mr), rf.verify, stdout)
+		}
 		bound.close()
 		if err != nil {
 			return 0, &unreachableError{fmt.Errorf("run %s: %w", mb.name, err)}
@@ -403,7 +407,8 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 	rep.Run.WallTime = rep.Run.Finished.Sub(rep.Run.Started).Seconds()
 	report.Recompute(rep)
 	if baseline != nil {
-		report.Apply(rep, baseline, rf.baseline)
+		report.ApplyWith(rep, baseline, rf.baseline, report.ApplyOptions{ProofsReplayed: true,
+			Replayed: proofs.replayed, Reproduced: proofs.reproduced})
 	}
 	if rf.minCoverage > 0 {
 		report.ApplyMinCoverage(rep, rf.minCoverage)

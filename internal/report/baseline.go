@@ -10,10 +10,12 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/specgate/specgate/internal/atomicfile"
 	"github.com/specgate/specgate/internal/engine"
 	"github.com/specgate/specgate/internal/jsonenc"
+	"github.com/specgate/specgate/models"
 )
 
 // Known-deviation baseline files (tlsfuzzer's "expected failures"): a list
@@ -31,6 +33,13 @@ type BaselineFile struct {
 	Schema        string      `json:"schema"`
 	SchemaVersion int         `json:"schemaVersion"`
 	Deviations    []Deviation `json:"deviations"`
+	// Accepted lists the clause ids the vendor has accepted as checks
+	// (every clause of every model when the baseline was written or last
+	// accepted, `specgate baseline accept`). A new divergence under a
+	// clause not listed comes from a check a newer specgate added: it is
+	// reported as pending and does not fail the run until it is accepted.
+	// Empty means every clause is accepted.
+	Accepted []string `json:"accepted,omitempty"`
 }
 
 // Deviation is one known divergence. Its identity is its Signature: model,
@@ -42,7 +51,31 @@ type Deviation struct {
 	Expected []string `json:"expected"`
 	Observed string   `json:"observed"`
 	Reason   string   `json:"reason"`
+	// Ticket and Owner say where the deviation is tracked and who answers
+	// for it (free text, optional).
+	Ticket string `json:"ticket,omitempty"`
+	Owner  string `json:"owner,omitempty"`
+	// Expires (YYYY-MM-DD, optional) is the last day the deviation is
+	// accepted: a run that starts after it fails with exit 4.
+	Expires string `json:"expires,omitempty"`
+	// Proof is the failing sequence that shows the deviation. A listed
+	// deviation a run does not meet counts as gone only when its proof,
+	// replayed --verify times, no longer shows it; without a proof it is
+	// "not checked".
+	Proof *Proof `json:"proof,omitempty"`
 }
+
+// Proof is a deviation's failing sequence, embedded in the baseline so it
+// survives the failure files it came from.
+type Proof struct {
+	Profile  string          `json:"profile"`
+	Sequence []models.Action `json:"sequence"`
+	// File is the failure file it was taken from, for reference.
+	File string `json:"file,omitempty"`
+}
+
+// ExpiryLayout is the date format of Deviation.Expires.
+const ExpiryLayout = "2006-01-02"
 
 // Signature returns the deviation's stable signature (see SignatureOf).
 func (d Deviation) Signature() string {
@@ -136,6 +169,7 @@ func ParseBaseline(data []byte) (*BaselineFile, error) {
 	if err := dec.Decode(&b); err != nil {
 		return nil, fmt.Errorf("invalid baseline: %s", oneLine(err))
 	}
+	b.applyRenames()
 	if err := b.validate(); err != nil {
 		return nil, err
 	}
@@ -158,6 +192,10 @@ func (b *BaselineFile) validate() error {
 			return fmt.Errorf("%s (%s %s): unknown kind %q (known: %s)", at, d.Model, d.Clause, d.Kind, strings.Join(knownKinds, ", "))
 		case strings.TrimSpace(d.Reason) == "":
 			return fmt.Errorf("%s (%s %s): reason is empty: say why the deviation is accepted", at, d.Model, d.Clause)
+		case d.Expires != "" && !validDate(d.Expires):
+			return fmt.Errorf("%s (%s %s): expires %q is not a date (want YYYY-MM-DD)", at, d.Model, d.Clause, d.Expires)
+		case d.Proof != nil && len(d.Proof.Sequence) == 0:
+			return fmt.Errorf("%s (%s %s): proof has no sequence", at, d.Model, d.Clause)
 		}
 		sig := d.Signature()
 		if j, dup := seen[sig]; dup {
@@ -178,6 +216,9 @@ func NewBaselineFromReport(r *Report, reason string) *BaselineFile {
 		for _, d := range m.Divergences {
 			dev := Deviation{Model: m.Name, Clause: d.Clause, Kind: d.Kind, Expected: sortedSet(d.Expected),
 				Observed: d.Observed, Reason: reason}
+			if len(d.Sequence) > 0 {
+				dev.Proof = &Proof{Profile: m.Profile, Sequence: d.Sequence, File: d.File}
+			}
 			if dev.Expected == nil {
 				dev.Expected = []string{}
 			}
@@ -235,21 +276,47 @@ func (b *BaselineFile) Write(path string) error {
 }
 
 // Apply compares the run with the baseline b read from file (b may be nil:
-// an empty baseline). Every divergence gets its Signature (SignatureOf)
-// and is marked Known when b lists it; r.Baseline records the signatures
-// that are Known (listed and seen), New (seen, not listed) and Resolved
-// (listed for a model of the run, not seen, in a complete run). Listed
-// deviations that could not be judged (their model is not in the run, or
-// the run is partial) go to NotChecked and never make a run fail. Finally
-// the verdict and exit code are recomputed (see Recompute for the
-// precedence of the exit codes).
+// an empty baseline); see ApplyWith. Listed deviations the run did not meet
+// are judged without replaying their proofs: they count as gone when the
+// run was complete and they have a proof, which is how merge and tests
+// that already replayed them use it.
 func Apply(r *Report, b *BaselineFile, file string) {
+	ApplyWith(r, b, file, ApplyOptions{ProofsReplayed: false})
+}
+
+// ApplyOptions are what ApplyWith knows beyond the report and baseline.
+type ApplyOptions struct {
+	// ProofsReplayed says the run replayed the proofs of the listed
+	// deviations it did not meet: Replayed holds the signatures whose
+	// proof it replayed, Reproduced those whose proof still showed the
+	// deviation. A proof it could not replay leaves its deviation not
+	// checked. Without ProofsReplayed a listed deviation with a proof that
+	// the run did not meet counts as gone.
+	ProofsReplayed bool
+	Replayed       map[string]bool
+	Reproduced     map[string]bool
+}
+
+// ApplyWith compares the run with the baseline. Every divergence gets its
+// Signature (SignatureOf) and is marked Known when b lists it, or Pending
+// when it is new and falls under a clause b has not accepted (a check a
+// newer specgate added: reported, not failing). r.Baseline records the
+// signatures that are Known (listed and seen, or not seen but their proof
+// still reproduces), New (seen, not listed), Pending, Resolved (listed for
+// a model of the run, not seen, in a complete run, and their proof no
+// longer shows them) and Expired (listed with an Expires date before the
+// run's start date). Listed deviations that could not be judged (their
+// model is not in the run, the run is partial, or they have no proof) go
+// to NotChecked and never make a run fail. Finally the verdict and exit
+// code are recomputed (see Recompute).
+func ApplyWith(r *Report, b *BaselineFile, file string, o ApplyOptions) {
 	listed := map[string]bool{}
 	if b != nil {
 		for _, d := range b.Deviations {
 			listed[d.Signature()] = true
 		}
 	}
+	accepted := acceptedClauses(b)
 	bl := &Baseline{File: file, Known: []string{}, New: []string{}, Resolved: []string{}}
 	seen := map[string]bool{}
 	inRun := map[string]bool{}
@@ -260,35 +327,74 @@ func Apply(r *Report, b *BaselineFile, file string) {
 			d := &m.Divergences[di]
 			d.Signature = SignatureOf(m.Name, d.Divergence)
 			d.Known = listed[d.Signature]
+			d.Pending = !d.Known && accepted != nil && d.Clause != "" && !accepted[d.Clause]
 			if seen[d.Signature] {
 				continue
 			}
 			seen[d.Signature] = true
-			if d.Known {
+			switch {
+			case d.Known:
 				bl.Known = append(bl.Known, d.Signature)
-			} else {
+			case d.Pending:
+				bl.Pending = append(bl.Pending, d.Signature)
+			default:
 				bl.New = append(bl.New, d.Signature)
 			}
 		}
 	}
 	if b != nil {
-		for _, d := range b.Deviations {
-			sig := d.Signature()
-			switch {
-			case seen[sig]:
-			case inRun[d.Model] && !r.Run.Partial:
-				bl.Resolved = append(bl.Resolved, sig)
-			default:
-				bl.NotChecked = append(bl.NotChecked, sig)
-			}
-		}
+		judgeUnseen(bl, b, r, seen, inRun, o)
 	}
 	sort.Strings(bl.Known)
 	sort.Strings(bl.New)
+	sort.Strings(bl.Pending)
 	sort.Strings(bl.Resolved)
 	sort.Strings(bl.NotChecked)
+	sort.Strings(bl.Expired)
 	r.Baseline = bl
 	Recompute(r)
+}
+
+// judgeUnseen sorts the listed deviations the run did not meet, and the
+// expired ones.
+func judgeUnseen(bl *Baseline, b *BaselineFile, r *Report, seen, inRun map[string]bool, o ApplyOptions) {
+	day := r.Run.Started.UTC().Format(ExpiryLayout)
+	for _, d := range b.Deviations {
+		sig := d.Signature()
+		if d.Expires != "" && day > d.Expires {
+			bl.Expired = append(bl.Expired, sig)
+		}
+		switch {
+		case seen[sig]:
+		case !inRun[d.Model] || r.Run.Partial || d.Proof == nil:
+			bl.NotChecked = append(bl.NotChecked, sig)
+		case o.ProofsReplayed && !o.Replayed[sig]:
+			bl.NotChecked = append(bl.NotChecked, sig)
+		case o.ProofsReplayed && o.Reproduced[sig]:
+			bl.Known = append(bl.Known, sig) // not met at random, but its proof still shows it
+			bl.Reproduced = append(bl.Reproduced, sig)
+		default:
+			bl.Resolved = append(bl.Resolved, sig)
+		}
+	}
+	sort.Strings(bl.Reproduced)
+}
+
+// acceptedClauses is the set of clauses b accepts, nil for all.
+func acceptedClauses(b *BaselineFile) map[string]bool {
+	if b == nil || len(b.Accepted) == 0 {
+		return nil
+	}
+	m := make(map[string]bool, len(b.Accepted))
+	for _, c := range b.Accepted {
+		m[c] = true
+	}
+	return m
+}
+
+func validDate(s string) bool {
+	_, err := time.Parse(ExpiryLayout, s)
+	return err == nil
 }
 
 func contains(xs []string, x string) bool {

@@ -95,6 +95,8 @@ type Divergence struct {
 	File    string   `json:"file,omitempty"` // failure file path
 	Replay  string   `json:"replay"`
 	Known   bool     `json:"known,omitempty"` // listed in the baseline
+	// Pending: new, under a clause the baseline has not accepted yet.
+	Pending bool `json:"pending,omitempty"`
 	// Class is "confirmed", "flaky" or "concurrent-only" (engine classes);
 	// the reproduction is Reproduced of Verify replays alone.
 	Class      string `json:"class"`
@@ -137,4 +139,14 @@ type Baseline struct {
 	// their model was not part of the run, or the run was partial and
 	// they were not seen.
 	NotChecked []string `json:"notChecked,omitempty"`
+	// Pending lists new divergences under clauses the baseline has not
+	// accepted (checks added by a newer specgate): reported, not failing,
+	// until `specgate baseline accept`.
+	Pending []string `json:"pending,omitempty"`
+	// Expired lists listed deviations whose Expires date has passed: the
+	// run fails with exit 4 until the baseline is renewed or the bug fixed.
+	Expired []string `json:"expired,omitempty"`
+	// Reproduced lists listed deviations the run did not meet whose proof,
+	// replayed, still showed them (they count as known, not gone).
+	Reproduced []string `json:"reproduced,omitempty"`
 }

@@ -343,9 +343,24 @@ func (t *textWriter) baseline(r *Report) {
 	if len(b.NotChecked) > 0 {
 		t.printf(", %d not checked", len(b.NotChecked))
 	}
+	if len(b.Pending) > 0 {
+		t.printf(", %d pending", len(b.Pending))
+	}
+	if len(b.Expired) > 0 {
+		t.printf(", %d expired", len(b.Expired))
+	}
 	t.printf("\n")
 	for _, s := range b.Resolved {
-		t.printf("  %s %s\n", t.c(ansiYellow, "gone:"), s)
+		t.printf("  %s %s (its proof no longer shows it)\n", t.c(ansiYellow, "gone:"), s)
+	}
+	for _, s := range b.Expired {
+		t.printf("  %s %s (renew the entry or fix the bug)\n", t.c(ansiYellow, "expired:"), s)
+	}
+	for _, s := range b.Reproduced {
+		t.printf("  still there: %s (not met by this run; its proof still shows it)\n", s)
+	}
+	for _, s := range b.Pending {
+		t.printf("  pending: %s (a check this baseline has not accepted: specgate baseline accept --baseline %s)\n", s, b.File)
 	}
 	for _, s := range b.New {
 		t.printf("  %s %s\n", t.c(ansiRed, "new: "), s)

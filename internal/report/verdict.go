@@ -79,7 +79,7 @@ func Recompute(r *Report) {
 	hasDiv, hasFault := false, false
 	for _, m := range r.Models {
 		for _, d := range m.Divergences {
-			if d.Known {
+			if d.Known || d.Pending {
 				continue
 			}
 			if IsFaultKind(d.Kind) {
@@ -96,6 +96,8 @@ func Recompute(r *Report) {
 		r.ExitCode, r.Verdict = ExitUnreachable, VerdictUnreachable
 	case r.Run.Interrupted:
 		r.ExitCode, r.Verdict = ExitInterrupted, VerdictInterrupted
+	case r.Baseline != nil && len(r.Baseline.Expired) > 0:
+		r.ExitCode, r.Verdict = ExitKnownGone, VerdictKnownGone
 	case !r.Run.Partial && r.Baseline != nil && len(r.Baseline.Resolved) > 0:
 		r.ExitCode, r.Verdict = ExitKnownGone, VerdictKnownGone
 	case r.Run.MinCoverage > 0 && belowCoverage(r, r.Run.MinCoverage):
