@@ -185,6 +185,7 @@ func TestGitHubNightlyWorkflowRuns(t *testing.T) {
 		files, _ := filepath.Glob(filepath.Join(dir, "ci", "corpus", "*.json"))
 		return len(files)
 	}
+	var lastMerge string
 	night := func(n int) int {
 		os.RemoveAll(filepath.Join(dir, "out"))
 		os.RemoveAll(filepath.Join(dir, "shards"))
@@ -202,13 +203,35 @@ func TestGitHubNightlyWorkflowRuns(t *testing.T) {
 		if r.code != 1 {
 			t.Fatalf("night %d merge: exit %d, want 1\n%s", n, r.code, r.output)
 		}
+		lastMerge = r.output
 		return corpusFiles()
 	}
 	n1 := night(1)
 	if n1 == 0 {
 		t.Fatal("night 1: the corpus did not grow")
 	}
+	if _, err := os.Stat(filepath.Join(dir, "merged", "diff.html")); err == nil {
+		t.Fatal("night 1 published a diff with no last night to compare with")
+	}
 	if n2 := night(2); n2 != n1 {
 		t.Fatalf("night 2: corpus has %d files, want %d", n2, n1)
+	}
+	if !strings.Contains(lastMerge, "verdict: nothing got worse") {
+		t.Fatalf("night 2 (same bug): the diff does not say nothing got worse:\n%s", lastMerge)
+	}
+	// Night 3: a regression planted on top of the known bug.
+	writeScript(t, dir, "vendor-shim", "exec '"+specgateBin+"' fixture vdi-shim --mutant wrong-code,lifo\n")
+	if n3 := night(3); n3 <= n1 {
+		t.Fatalf("night 3: corpus has %d files, want more than %d", n3, n1)
+	}
+	diff, err := os.ReadFile(filepath.Join(dir, "merged", "diff.txt"))
+	if err != nil {
+		t.Fatalf("night 3 published no diff: %v", err)
+	}
+	if !strings.Contains(string(diff), "+ new      vdi|") || !strings.Contains(string(diff), "verdict: worse") {
+		t.Fatalf("night 3: the diff does not name the regression:\n%s", diff)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "merged", "diff.html")); err != nil {
+		t.Fatalf("night 3: no diff.html: %v", err)
 	}
 }
