@@ -99,7 +99,7 @@ func wideShrink(t testing.TB, budget int) (replays int, growth int64) {
 // searchNodes, not by the budget).
 func TestShrinkMemoryIndependentOfBudget(t *testing.T) {
 	if testing.Short() {
-		t.Skip("spends 40,000 shrink replays")
+		t.Skip("-short: this test spends 40,000 shrink replays; make test runs it")
 	}
 	const n = 10_000
 	r1, g1 := wideShrink(t, n)

@@ -247,7 +247,7 @@ func (s slowImpl) CompleteCommand(ctx context.Context, set, device string, id ui
 // in vdi.OpenDevice").
 func TestRoundTripTCPSlowCalls(t *testing.T) {
 	if testing.Short() {
-		t.Skip("sleeps 12 s")
+		t.Skip("-short: this test sleeps 12 s; make test runs it")
 	}
 	t.Parallel()
 	c := dialTCPTarget(t, startTCP(t, slowImpl{delay: 100 * time.Millisecond}), Options{CallTimeout: roundTripTimeout})
