@@ -95,12 +95,37 @@ type Clause struct {
 }
 
 // Ambiguity records a point where the specification contradicts itself.
-// Profiles resolve each ambiguity explicitly; no side is picked silently.
+// It is one choice point of its model: a profile or a vendor's statement
+// names the side the run takes (Choice), and the model reads that choice
+// in one place. No side is picked silently.
 type Ambiguity struct {
-	ID      string            `json:"id"`
-	Summary string            `json:"summary"`
-	Sides   []AmbiguitySide   `json:"sides"`
-	Choice  map[string]string `json:"choice"` // profile name -> which side (Side.Name)
+	ID      string          `json:"id"`
+	Summary string          `json:"summary"`
+	Sides   []AmbiguitySide `json:"sides"`
+	// Either is whether the model can also accept both readings at once
+	// (the choice SideEither).
+	Either bool `json:"either,omitempty"`
+	// Choice maps a profile name to the side it takes: a Side.Name, or
+	// SideEither.
+	Choice map[string]string `json:"choice"`
+	// Notes says, per profile, what its choice means for the checks.
+	Notes map[string]string `json:"notes,omitempty"`
+}
+
+// SideEither is the choice that accepts both sides of an ambiguity.
+const SideEither = "either"
+
+// Options lists the choices a statement may make for a: its side names,
+// then SideEither when the model supports it.
+func (a *Ambiguity) Options() []string {
+	var o []string
+	for _, s := range a.Sides {
+		o = append(o, s.Name)
+	}
+	if a.Either {
+		o = append(o, SideEither)
+	}
+	return o
 }
 
 // AmbiguitySide is one reading of an ambiguous point, with the clause that

@@ -93,7 +93,6 @@ func (m *Model) blame(fallback string, ok func(World) bool) string {
 }
 
 func (m *Model) startBranches(w World, fam Family) []branch {
-	doc := m.Profile == Documented
 	if fam == Schema {
 		switch {
 		case !w.Has(Configured):
@@ -101,7 +100,7 @@ func (m *Model) startBranches(w World, fam Family) []branch {
 		case w.Has(ConvInProgress):
 			return []branch{{reject: true, clause: ClSchemaStep1, next: w}}
 		case !w.Has(Required):
-			return []branch{{reject: true, clause: ClSchemaStep3, next: w.with(ConvInProgress, !doc), writes: ConvInProgress}} // IPAM-E5
+			return []branch{{reject: true, clause: ClSchemaStep3, next: w.with(ConvInProgress, m.Profile.side(aE5) == 0), writes: ConvInProgress}} // IPAM-E5
 		}
 		if m.Hold {
 			return []branch{{held: true, consume: true, clause: ClSchemaStep4, next: w | ConvInProgress, writes: ConvInProgress}}
@@ -126,7 +125,7 @@ func (m *Model) startBranches(w World, fam Family) []branch {
 	// the server is not configured yet.
 	setup := !w.Has(Configured)
 	if m.Hold {
-		return []branch{{held: true, consume: setup, clause: ClProvStart, next: w.with(ProvInProgress, doc), writes: ProvInProgress}} // IPAM-E4
+		return []branch{{held: true, consume: setup, clause: ClProvStart, next: w.with(ProvInProgress, m.Profile.side(aE4) == 1), writes: ProvInProgress}} // IPAM-E4
 	}
 	ok := branch{consume: setup, clause: ClProvSuccess, next: (w | Configured) &^ ProvInProgress, writes: Configured | ProvInProgress}
 	bad := branch{consume: setup, fail: 1, clause: ClProvFault, next: w &^ ProvInProgress, writes: ProvInProgress}
@@ -263,20 +262,16 @@ func notifyName(f Family, k CBKind) string {
 // feed runs one callback through the session's callback state machine.
 func (m *Model) feed(k int, cb Callback) *Div {
 	s := &m.S[k]
-	doc := m.Profile == Documented
 	initC, progC, doneC, actionC := m.cbClauses(s.Fam)
 	if s.Phase == None {
 		return &Div{Clause: ClUnknownSession, Expected: []string{"no callback (no session)"}, Observed: cb.String()}
 	}
-	if !cb.CallbackPrefix && !doc { // IPAM-E16
-		return &Div{Clause: actionC, Expected: []string{"Action with the callback port type prefix"}, Observed: cb.String() + " with the server port type prefix"}
+	if d := m.checkPrefix(cb, actionC); d != nil {
+		return d
 	}
 	kind := cb.Kind
-	if cb.Family != s.Fam {
-		e1 := !doc && s.Fam == Schema && cb.Family == Provision && cb.Kind == CBStart // IPAM-E1
-		if !e1 {
-			return &Div{Clause: actionC, Expected: []string{s.Fam.String() + " callbacks"}, Observed: cb.String()}
-		}
+	if d := m.checkFamily(s.Fam, cb, actionC); d != nil {
+		return d
 	}
 	m.Exercised = appendUnique(m.Exercised, actionC)
 	switch s.CB {
@@ -287,11 +282,11 @@ func (m *Model) feed(k int, cb Callback) *Div {
 			s.CB, s.SawStart = CBInProgress, true
 			// 3.15.4.7 / 3.11.4.7: Start MUST invoke the start notification.
 			m.Exercised = appendUnique(m.Exercised, startClause(s.Fam))
-		case kind == CBComplete && doc: // IPAM-E13
+		case kind == CBComplete && m.Profile.side(aE13) == 1: // IPAM-E13
 			s.CB = CBCompleted
 		default:
 			exp := []string{notifyName(s.Fam, CBStart)}
-			if doc {
+			if m.Profile.side(aE13) == 1 {
 				exp = append(exp, notifyName(s.Fam, CBComplete))
 			}
 			// A Complete here ends a session that never got the start
@@ -329,12 +324,13 @@ type summary struct {
 }
 
 func (b branch) matches(m *Model, sm summary) bool {
-	doc := m.Profile == Documented
 	if b.reject {
+		amb := b.delivery()
 		if sm.httpFault {
-			return !doc && !sm.any // IPAM-E3
+			return m.Profile.allows(amb, 0) && !sm.any // IPAM-E3, IPAM-G1: a SOAP fault
 		}
-		return sm.completed && sm.exc && (sm.sawStart || doc) // IPAM-E6
+		// IPAM-E3, IPAM-G1: Complete.exception; IPAM-E6: Start first.
+		return m.Profile.allows(amb, 1) && sm.completed && sm.exc && (sm.sawStart || m.Profile.side(aE6) == 1)
 	}
 	if sm.httpFault {
 		return false
@@ -342,10 +338,19 @@ func (b branch) matches(m *Model, sm summary) bool {
 	if b.held {
 		return !sm.completed && sm.sawStart
 	}
-	if !sm.completed || !(sm.sawStart || doc) {
+	if !sm.completed || !(sm.sawStart || m.Profile.side(aE13) == 1) { // IPAM-E13
 		return false
 	}
 	return b.fail == 2 || (b.fail == 1) == sm.exc
+}
+
+// delivery is the ambiguity that decides how a rejection delivers its
+// fault: IPAM-G1 for the 3.1.4.2 gate, IPAM-E3 for the Start's own steps.
+func (b branch) delivery() int {
+	if b.clause == ClGate3 || b.clause == ClGate4 {
+		return aG1
+	}
+	return aE3
 }
 
 func (b branch) describe(m *Model, fam Family) string {
@@ -355,14 +360,12 @@ func (b branch) describe(m *Model, fam Family) string {
 		comp = "NotifyAsyncSchemaConversionComplete"
 	}
 	opt := ""
-	if m.Profile == Documented {
+	if m.Profile.side(aE13) == 1 {
 		opt = "?"
 	}
 	switch {
-	case b.reject && m.Profile == Strict:
-		return "SOAP fault, or " + start + ", " + comp + "(exception) [" + b.clause + "]"
 	case b.reject:
-		return "(" + start + ")? " + comp + "(exception) [" + b.clause + "]"
+		return m.describeRejection(b, start, comp)
 	case b.held:
 		return start + ", Checkpoint* and no Complete while held [" + b.clause + "]"
 	case b.fail == 1:
@@ -585,7 +588,7 @@ func (m *Model) observeStart(a models.Action, sm summary) *Div {
 				clause = ClQuiescence
 			}
 		}
-		if sm.httpFault && m.Profile == Documented {
+		if sm.httpFault && !m.faultAllowed(fam) {
 			if fam == Schema {
 				clause = ClSchemaFault
 			} else {

@@ -11,7 +11,11 @@
 // number of checkpoints and the time to completion are the server's choice.
 package ipam
 
-import "github.com/specgate/specgate/models"
+import (
+	"fmt"
+
+	"github.com/specgate/specgate/models"
+)
 
 // Family is the port-type family of a session.
 type Family uint8
@@ -118,24 +122,76 @@ const (
 	OpCtlRelease    = "ctl.Release"
 )
 
-// Profile selects how the errata are resolved.
-type Profile uint8
+// Profile says which side of each ambiguity the model takes: two bits per
+// ambiguity k of Ambiguities, at bit 2k: 0 for Sides[0], 1 for Sides[1],
+// 2 for both (models.SideEither). It is the model's one choice point per
+// ambiguity; a profile name or a vendor's statement resolves to it.
+type Profile uint32
 
-// The two profiles.
+// Choice points: the index of each ambiguity in Ambiguities.
 const (
-	Strict Profile = iota
-	Documented
+	aE1  = iota // IPAM-E1: which start notification a conversion sends
+	aE3         // IPAM-E3: fault delivery of a step 1/3 rejection
+	aE5         // IPAM-E5: InProgress after a "not required" rejection
+	aE6         // IPAM-E6: start notification before the checks
+	aE13        // IPAM-E13: Complete without Start
+	aE16        // IPAM-E16: callback Action prefix
+	aE4         // IPAM-E4: ProvisioningInProgress set while provisioning
+	aG1         // IPAM-G1: fault delivery of a 3.1.4.2 gate rejection
 )
 
-// ParseProfile maps a profile name to a Profile.
+const sideBoth = 2
+
+// The two profiles: strict reads the seed sections literally and accepts
+// either side where the seeds themselves disagree; documented follows the
+// figures, the WSDL and the wire examples.
+const (
+	Strict     Profile = sideBoth<<(2*aE1) | sideBoth<<(2*aE3) | sideBoth<<(2*aG1)
+	Documented Profile = 1<<(2*aE1) | 1<<(2*aE3) | 1<<(2*aE5) | 1<<(2*aE6) | 1<<(2*aE13) |
+		sideBoth<<(2*aE16) | 1<<(2*aE4) | 1<<(2*aG1)
+)
+
+// side returns the side ambiguity k takes: 0, 1, or sideBoth.
+func (p Profile) side(k int) int { return int(p>>(2*k)) & 3 }
+
+// allows reports whether ambiguity k accepts the reading of side i.
+func (p Profile) allows(k, i int) bool { s := p.side(k); return s == i || s == sideBoth }
+
+// ParseProfile maps a profile name ("strict", "documented") or a
+// statement's choices string (models.ChoicesPrefix) to a Profile.
 func ParseProfile(name string) (Profile, error) {
-	switch name {
-	case models.ProfileStrict:
-		return Strict, nil
-	case models.ProfileDocumented:
-		return Documented, nil
+	sides, err := models.Resolve(name, []string{models.ProfileStrict, models.ProfileDocumented}, Ambiguities)
+	if err != nil {
+		return 0, fmt.Errorf("ipam: %w", err)
 	}
-	return 0, models.CheckProfile(name, []string{models.ProfileStrict, models.ProfileDocumented})
+	var p Profile
+	for k, s := range sides {
+		if s == models.Either {
+			s = sideBoth
+		}
+		p |= Profile(s) << (2 * k)
+	}
+	return p, nil
+}
+
+// String names p: "strict", "documented", or the choices string of a
+// statement.
+func (p Profile) String() string {
+	switch p {
+	case Strict:
+		return models.ProfileStrict
+	case Documented:
+		return models.ProfileDocumented
+	}
+	c := map[string]string{}
+	for k, a := range Ambiguities {
+		if s := p.side(k); s == sideBoth {
+			c[a.ID] = models.SideEither
+		} else {
+			c[a.ID] = a.Sides[s].Name
+		}
+	}
+	return models.FormatChoices(c, Ambiguities)
 }
 
 // Session is one session slot.

@@ -27,7 +27,7 @@ func Reach(p Profile, control bool) models.Reach {
 		r.Clauses[ClHold] = whyNoControl + " (the hold is set through it)"
 		r.Clauses[ClControlADM] = whyNoControl
 	}
-	if p == Strict {
+	if p.side(aE4) == 0 {
 		r.Clauses[ClProvStep1] = "the strict profile reads 3.11.4.7 literally (IPAM-E4): no step sets " +
 			"ADM_IsIPAMProvisioningInProgress TRUE, so step 1 never rejects a provisioning"
 	}

@@ -74,8 +74,22 @@ func side(name, src, text string) models.AmbiguitySide {
 	return models.AmbiguitySide{Name: name, Source: src, Text: text}
 }
 
+// choice says which side each profile takes.
 func choice(strict, documented string) map[string]string {
 	return map[string]string{models.ProfileStrict: strict, models.ProfileDocumented: documented}
+}
+
+// notes says what each profile's choice means for the checks where it is
+// not obvious ("" for none).
+func notes(strict, documented string) map[string]string {
+	n := map[string]string{}
+	if strict != "" {
+		n[models.ProfileStrict] = strict
+	}
+	if documented != "" {
+		n[models.ProfileDocumented] = documented
+	}
+	return n
 }
 
 // Ambiguities lists every point where the seed table and the function
@@ -88,19 +102,19 @@ var Ambiguities = []models.Ambiguity{
 			side("table", CellID(Configurable, FnGetConfiguration), "NOERROR -> Initializing; no time-out outcome"),
 			side("reference", ClauseGetConfigTimeout+" ("+srcGetConfig+")", "the call waits for the server and returns VD_E_TIMEOUT when dwTimeOut elapses"),
 		},
-		Choice: choice("table (the call is only judged once the server has configured the set)", "reference")},
+		Choice: choice("table", "reference"), Notes: notes("the call is only judged once the server has configured the set", "")},
 	{ID: "VDI-A2", Summary: "GetCommand in Active with no command pending",
 		Sides: []models.AmbiguitySide{
 			side("table", CellID(Active, FnGetCommand), "NOERROR or VD_E_CLOSE -> NormallyTerminated"),
 			side("reference", ClauseGetCommandTimeout+" ("+srcGetCommand+")", "VD_E_TIMEOUT: No command was available and the time-out expired"),
 		},
-		Choice: choice("table (not judged while nothing is pending)", "reference")},
+		Choice: choice("table", "reference"), Notes: notes("not judged while nothing is pending", "")},
 	{ID: "VDI-A3", Summary: "Server-initiated abort",
 		Sides: []models.AmbiguitySide{
 			side("table", "seed 002 SignalAbort row", "only the client's SignalAbort leads to Abort"),
 			side("reference", ClauseAbnormalTerminate+" ("+srcAbnormalTerm+")", "either side's SignalAbort moves the set to Abort; GetCommand then returns VD_E_ABORT"),
 		},
-		Choice: choice("table (server aborts are not exercised)", "reference")},
+		Choice: choice("table", "reference"), Notes: notes("server aborts are not exercised", "")},
 	{ID: "VDI-A4", Summary: "OpenDevice in Active for another device of a multi-device set",
 		Sides: []models.AmbiguitySide{
 			side("table", CellID(Active, FnOpenDevice), "VD_E_PROTOCOL"),
@@ -118,7 +132,7 @@ var Ambiguities = []models.Ambiguity{
 			side("table", CellID(Initializing, FnOpenDevice), "NOERROR -> Active (names are not considered)"),
 			side("reference", ClauseOpenDeviceInvalid+" ("+srcOpenDevice+")", "VD_E_INVALID"),
 		},
-		Choice: choice("table (unknown names are not exercised in Initializing; VD_E_PROTOCOL in Active)", "reference")},
+		Choice: choice("table", "reference"), Notes: notes("unknown names are not exercised in Initializing; VD_E_PROTOCOL in Active", "")},
 	{ID: "VDI-A7", Summary: "Close in Active while devices are still open",
 		Sides: []models.AmbiguitySide{
 			side("table", CellID(Active, FnClose), "NOERROR -> DNE"),
@@ -136,11 +150,11 @@ var Ambiguities = []models.Ambiguity{
 			side("table", CellID(Active, FnGetCommand), "VD_E_CLOSE -> NormallyTerminated, per call"),
 			side("status text", ClauseGetCommandClose+" ("+srcNormalTerm+")", "only when the last device in the set returns VD_E_CLOSE"),
 		},
-		Choice: choice("status text (the seed's own status-code text; counted over the devices the client opened)", "status text")},
+		Choice: choice("status text", "status text"), Notes: notes("the seed's own status-code text; counted over the devices the client opened", "counted over the devices the client opened")},
 	{ID: "VDI-A10", Summary: "Create versus CreateEx",
 		Sides: []models.AmbiguitySide{
-			side("table A", "seed 002 Table A", "row \"Create,CreateEx\""),
-			side("table B", "seed 002 Table B", "row \"Create\" only"),
+			side("table A", "seed 002 Table A", "row \"Create,CreateEx\": CreateEx follows the Create row"),
+			side("table B", "seed 002 Table B", "row \"Create\" only: the table does not constrain CreateEx, which is not judged"),
 		},
-		Choice: choice("both rows apply to Create and CreateEx", "both rows apply to Create and CreateEx")},
+		Choice: choice("table A", "table A"), Notes: notes("both rows apply to Create and CreateEx", "both rows apply to Create and CreateEx")},
 }

@@ -14,7 +14,7 @@ import (
 // sent counter) are left out: they decide what GetCommand returns, never
 // whether a call is judgeable or legal.
 func (m *Model) JudgeKey() uint64 {
-	k := uint64(m.State) | uint64(m.N)<<3 | uint64(m.Profile)<<6
+	k := uint64(m.State) | uint64(m.N)<<3 | uint64(m.Profile)<<40
 	if m.ServerOpen {
 		k |= 1 << 8
 	}

@@ -9,7 +9,11 @@
 // branch the observed status selects.
 package vdi
 
-import "github.com/specgate/specgate/models"
+import (
+	"fmt"
+
+	"github.com/specgate/specgate/models"
+)
 
 // MaxDevices is the largest device set the generator creates. The VDI limit
 // is 64; three devices are enough to tell "first" from "last".
@@ -41,31 +45,74 @@ const (
 	OpServerSignalAbort = "server.SignalAbort"
 )
 
-// Profile selects how ambiguities are resolved.
-type Profile uint8
+// Profile says which side of each ambiguity the model takes: bit k is
+// set when Ambiguities[k] takes its second side (Sides[1]), clear for its
+// first. It is the model's one choice point per ambiguity; a profile name
+// or a vendor's statement resolves to it (ParseProfile).
+type Profile uint16
 
-// The two profiles.
+// Choice points: the index of each ambiguity in Ambiguities.
 const (
-	Strict Profile = iota
-	Documented
+	a1GetConfigWait = iota // VDI-A1
+	a2GetCommandPoll       // VDI-A2
+	a3ServerAbort          // VDI-A3
+	a4OpenNext             // VDI-A4
+	a5OpenAllOpen          // VDI-A5
+	a6OpenUnknown          // VDI-A6
+	a7CloseOpen            // VDI-A7
+	a8CompleteUnknown      // VDI-A8
+	a9LastClose            // VDI-A9
+	a10CreateEx            // VDI-A10
 )
 
-// ParseProfile maps a profile name to a Profile.
+// The two profiles: strict reads the seed table (but VDI-A9's status
+// text), documented reads the function reference pages.
+const (
+	Strict     Profile = 1 << a9LastClose
+	Documented Profile = 1<<a1GetConfigWait | 1<<a2GetCommandPoll | 1<<a3ServerAbort | 1<<a4OpenNext |
+		1<<a5OpenAllOpen | 1<<a6OpenUnknown | 1<<a7CloseOpen | 1<<a8CompleteUnknown | 1<<a9LastClose
+)
+
+// ref reports whether p takes the second side of ambiguity k: the
+// function reference page's (or status text's, Table B's) reading.
+func (p Profile) ref(k int) bool { return p&(1<<k) != 0 }
+
+// ParseProfile maps a profile name ("strict", "documented") or a
+// statement's choices string (models.ChoicesPrefix) to a Profile.
 func ParseProfile(name string) (Profile, error) {
-	switch name {
-	case models.ProfileStrict:
-		return Strict, nil
-	case models.ProfileDocumented:
-		return Documented, nil
+	sides, err := models.Resolve(name, []string{models.ProfileStrict, models.ProfileDocumented}, Ambiguities)
+	if err != nil {
+		return 0, fmt.Errorf("vdi: %w", err)
 	}
-	return 0, models.CheckProfile(name, []string{models.ProfileStrict, models.ProfileDocumented})
+	var p Profile
+	for k, s := range sides {
+		if s == models.Either {
+			return 0, fmt.Errorf("vdi: ambiguity %s cannot take both sides", Ambiguities[k].ID)
+		}
+		if s == 1 {
+			p |= 1 << k
+		}
+	}
+	return p, nil
 }
 
+// String names p: "strict", "documented", or the choices string of a
+// statement.
 func (p Profile) String() string {
-	if p == Strict {
+	switch p {
+	case Strict:
 		return models.ProfileStrict
+	case Documented:
+		return models.ProfileDocumented
 	}
-	return models.ProfileDocumented
+	c := map[string]string{}
+	for k, a := range Ambiguities {
+		c[a.ID] = a.Sides[0].Name
+		if p.ref(k) {
+			c[a.ID] = a.Sides[1].Name
+		}
+	}
+	return models.FormatChoices(c, Ambiguities)
 }
 
 // Cmd is a command the server sent, as the client must see it.
@@ -199,208 +246,266 @@ func (m *Model) allOpened() bool {
 // Expect returns the outcomes the profile allows for a in the current state.
 // It does not change m.
 func (m *Model) Expect(a models.Action) (e Expect) {
-	s := m.State
-	e.State = s
-	doc := m.Profile == Documented
-	cell := func(f Fn) string { return cellIDs[s][f] }
+	e.State = m.State
 	switch a.Op {
 	case OpCreate, OpCreateEx:
-		if s == DNE {
-			if a.Arg < 1 || a.Arg > MaxDevices {
-				return // the model never creates such sets
-			}
-			e.add(NOERROR, Configurable, cell(FnCreate))
-		} else {
-			e.add(VD_E_PROTOCOL, s, cell(FnCreate))
-		}
+		m.expectCreate(a, &e)
 	case OpGetConfiguration:
-		switch s {
-		case DNE:
-			e.add(VD_E_PROTOCOL, s, cell(FnGetConfiguration))
-		case Configurable:
-			if m.ServerOpen {
-				e.add(NOERROR, Initializing, cell(FnGetConfiguration))
-			} else if doc {
-				// VDI-A1: the call waits for the server; a poll times out.
-				e.add(VD_E_TIMEOUT, s, ClauseGetConfigTimeout)
-			}
-		case Initializing, Active, NormallyTerminated:
-			e.add(NOERROR, s, cell(FnGetConfiguration))
-		case Abort:
-			e.add(VD_E_ABORT, s, cell(FnGetConfiguration))
-		}
+		m.expectGetConfiguration(&e)
 	case OpOpenDevice:
-		d := a.Idx
-		switch s {
-		case DNE, Configurable, NormallyTerminated:
-			e.add(VD_E_PROTOCOL, s, cell(FnOpenDevice))
-		case Abort:
-			e.add(VD_E_ABORT, s, cell(FnOpenDevice))
-		case Initializing:
-			if !m.known(d) {
-				if doc { // VDI-A6
-					e.add(VD_E_INVALID, s, ClauseOpenDeviceInvalid)
-				}
-				return
-			}
-			e.add(NOERROR, Active, cell(FnOpenDevice))
-		case Active:
-			if !doc { // VDI-A4: the table, literally
-				e.add(VD_E_PROTOCOL, s, cell(FnOpenDevice))
-				return
-			}
-			switch {
-			case !m.known(d):
-				e.add(VD_E_INVALID, s, ClauseOpenDeviceInvalid)
-				if m.allOpened() {
-					e.add(VD_E_OPEN, s, ClauseOpenDeviceOpen)
-				}
-			case m.Dev[d].Opened:
-				e.add(VD_E_PROTOCOL, s, ClauseOpenDeviceAgain)
-				if m.allOpened() {
-					e.add(VD_E_OPEN, s, ClauseOpenDeviceOpen)
-				}
-			default:
-				e.add(NOERROR, s, ClauseOpenDeviceNext)
-			}
-		}
+		m.expectOpenDevice(a.Idx, &e)
 	case OpGetCommand:
-		d := a.Idx
-		switch s {
-		case DNE, Configurable, Initializing, NormallyTerminated:
-			e.add(VD_E_PROTOCOL, s, cell(FnGetCommand))
-		case Abort:
-			e.add(VD_E_ABORT, s, cell(FnGetCommand))
-		case Active:
-			if !m.known(d) || !m.Dev[d].Opened {
-				return // no device handle to call GetCommand on
-			}
-			dv := &m.Dev[d]
-			switch {
-			case dv.nq > 0:
-				e.add(NOERROR, s, cell(FnGetCommand))
-				e.Out[e.N-1].Also = ClauseGetCommandFIFO
-				e.WantCmd, e.HasCmd = dv.queue[0], true
-			case dv.ServerClosed && !dv.CloseSeen:
-				next := Active
-				if m.stillOpen() == 1 {
-					next = NormallyTerminated
-				}
-				e.add(VD_E_CLOSE, next, cell(FnGetCommand))
-				if next == NormallyTerminated { // VDI-A9: the last open device
-					e.Out[e.N-1].Also = ClauseGetCommandClose
-				}
-			case dv.CloseSeen:
-				e.add(VD_E_CLOSE, s, ClauseGetCommandAfterEnd)
-			case doc: // VDI-A2: nothing pending, a poll times out
-				e.add(VD_E_TIMEOUT, s, ClauseGetCommandTimeout)
-			}
-		}
+		m.expectGetCommand(a.Idx, &e)
 	case OpCompleteCommand:
-		d := a.Idx
-		switch s {
-		case DNE, Configurable, Initializing, NormallyTerminated:
-			e.add(VD_E_PROTOCOL, s, cell(FnCompleteCommand))
-		case Abort:
-			e.add(VD_E_ABORT, s, cell(FnCompleteCommand))
-		case Active:
-			if !m.known(d) || !m.Dev[d].Opened {
-				return
-			}
-			if m.Dev[d].nout > 0 || !doc { // VDI-A8 for an unknown command
-				e.add(NOERROR, s, cell(FnCompleteCommand))
-			} else {
-				e.add(VD_E_INVALID, s, ClauseCompleteUnknown)
-			}
-		}
+		m.expectCompleteCommand(a.Idx, &e)
 	case OpSignalAbort:
-		switch s {
-		case DNE:
-			e.add(VD_E_PROTOCOL, s, cell(FnSignalAbort))
-		case Abort:
-			e.add(NOERROR, s, cell(FnSignalAbort))
-		default:
-			e.add(NOERROR, Abort, cell(FnSignalAbort))
-		}
+		m.expectSignalAbort(&e)
 	case OpClose:
-		switch s {
-		case DNE:
-			e.add(VD_E_PROTOCOL, s, cell(FnClose))
-		case Active:
-			if doc && m.stillOpen() > 0 { // VDI-A7
-				e.add(VD_E_OPEN, DNE, ClauseCloseOpenDevices)
-			} else {
-				e.add(NOERROR, DNE, cell(FnClose))
-			}
-		default:
-			e.add(NOERROR, DNE, cell(FnClose))
-		}
+		m.expectClose(&e)
 	case OpServerOpen:
-		switch {
-		case s == DNE:
-			e.add(VD_E_INVALID, s, ClauseServerOpen)
-		case s == Abort:
-			e.add(VD_E_ABORT, s, ClauseServerOpen)
-		case s == Configurable && !m.ServerOpen:
-			e.add(NOERROR, s, ClauseServerOpen)
-		default:
-			e.add(VD_E_PROTOCOL, s, ClauseServerOpen)
-		}
+		m.expectServerOpen(&e)
 	case OpServerSendCommand:
-		d := a.Idx
-		if !m.known(d) {
-			if s == DNE || s == Configurable || s == Initializing || s == NormallyTerminated {
-				e.add(VD_E_PROTOCOL, s, ClauseServerSendCommand)
-			} else if s == Abort {
-				e.add(VD_E_ABORT, s, ClauseServerSendCommand)
-			}
-			return
-		}
-		dv := &m.Dev[d]
-		switch {
-		case s == Abort:
-			e.add(VD_E_ABORT, s, ClauseServerSendCommand)
-		case s == Active && dv.Opened && !dv.ServerClosed:
-			if int(dv.nq)+int(dv.nout) < MaxPending {
-				e.add(NOERROR, s, ClauseServerSendCommand)
-			}
-		default:
-			e.add(VD_E_PROTOCOL, s, ClauseServerSendCommand)
-		}
+		m.expectServerSendCommand(a.Idx, &e)
 	case OpServerCloseDevice:
-		d := a.Idx
-		if !m.known(d) {
-			if s == DNE || s == Configurable || s == Initializing {
-				e.add(VD_E_PROTOCOL, s, ClauseServerCloseDevice)
-			}
-			return
-		}
-		dv := &m.Dev[d]
-		switch {
-		case s == Abort:
-			e.add(VD_E_ABORT, s, ClauseServerCloseDevice)
-			e.add(NOERROR, s, ClauseServerCloseDevice) // "no action is taken"
-		case dv.ServerClosed && (s == Active || s == NormallyTerminated):
-			e.add(VD_E_CLOSE, s, ClauseServerCloseDevice)
-		case s == Active && dv.Opened:
-			e.add(NOERROR, s, ClauseServerCloseDevice)
-		default:
-			e.add(VD_E_PROTOCOL, s, ClauseServerCloseDevice)
-		}
+		m.expectServerCloseDevice(a.Idx, &e)
 	case OpServerSignalAbort:
-		if !doc {
-			return // VDI-A3: the client table has no server-initiated abort
-		}
-		switch s {
-		case DNE:
-			e.add(VD_E_PROTOCOL, s, ClauseServerSignalAbort)
-		case Abort:
-			e.add(NOERROR, s, ClauseServerSignalAbort)
-		default:
-			e.add(NOERROR, Abort, ClauseAbnormalTerminate)
-		}
+		m.expectServerSignalAbort(&e)
 	}
 	return
+}
+
+// cell is the seed table's clause for function f in the current state.
+func (m *Model) cell(f Fn) string { return cellIDs[m.State][f] }
+
+func (m *Model) expectCreate(a models.Action, e *Expect) {
+	if a.Op == OpCreateEx && m.Profile.ref(a10CreateEx) {
+		return // VDI-A10, Table B: the table does not constrain CreateEx
+	}
+	if m.State != DNE {
+		e.add(VD_E_PROTOCOL, m.State, m.cell(FnCreate))
+		return
+	}
+	if a.Arg >= 1 && a.Arg <= MaxDevices { // the model never creates other sets
+		e.add(NOERROR, Configurable, m.cell(FnCreate))
+	}
+}
+
+func (m *Model) expectGetConfiguration(e *Expect) {
+	s := m.State
+	switch s {
+	case DNE:
+		e.add(VD_E_PROTOCOL, s, m.cell(FnGetConfiguration))
+	case Configurable:
+		if m.ServerOpen {
+			e.add(NOERROR, Initializing, m.cell(FnGetConfiguration))
+		} else if m.Profile.ref(a1GetConfigWait) {
+			// VDI-A1: the call waits for the server; a poll times out.
+			e.add(VD_E_TIMEOUT, s, ClauseGetConfigTimeout)
+		}
+	case Initializing, Active, NormallyTerminated:
+		e.add(NOERROR, s, m.cell(FnGetConfiguration))
+	case Abort:
+		e.add(VD_E_ABORT, s, m.cell(FnGetConfiguration))
+	}
+}
+
+func (m *Model) expectOpenDevice(d int, e *Expect) {
+	s := m.State
+	switch s {
+	case DNE, Configurable, NormallyTerminated:
+		e.add(VD_E_PROTOCOL, s, m.cell(FnOpenDevice))
+	case Abort:
+		e.add(VD_E_ABORT, s, m.cell(FnOpenDevice))
+	case Initializing:
+		if m.known(d) {
+			e.add(NOERROR, Active, m.cell(FnOpenDevice))
+		} else if m.Profile.ref(a6OpenUnknown) {
+			e.add(VD_E_INVALID, s, ClauseOpenDeviceInvalid)
+		}
+	case Active:
+		m.expectOpenDeviceActive(d, e)
+	}
+}
+
+// expectOpenDeviceActive is OpenDevice in Active, where three ambiguities
+// meet: another device (VDI-A4), a device already open when all are
+// (VDI-A5), and a name outside the set (VDI-A6).
+func (m *Model) expectOpenDeviceActive(d int, e *Expect) {
+	s := m.State
+	allOpen := m.allOpened() && m.Profile.ref(a5OpenAllOpen)
+	switch {
+	case !m.known(d) && m.Profile.ref(a6OpenUnknown):
+		e.add(VD_E_INVALID, s, ClauseOpenDeviceInvalid)
+	case !m.known(d):
+		e.add(VD_E_PROTOCOL, s, m.cell(FnOpenDevice))
+		return
+	case m.Dev[d].Opened && m.Profile.ref(a5OpenAllOpen):
+		e.add(VD_E_PROTOCOL, s, ClauseOpenDeviceAgain)
+	case m.Dev[d].Opened:
+		e.add(VD_E_PROTOCOL, s, m.cell(FnOpenDevice))
+		return
+	case m.Profile.ref(a4OpenNext):
+		e.add(NOERROR, s, ClauseOpenDeviceNext)
+		return
+	default: // VDI-A4: the table, literally
+		e.add(VD_E_PROTOCOL, s, m.cell(FnOpenDevice))
+		return
+	}
+	if allOpen {
+		e.add(VD_E_OPEN, s, ClauseOpenDeviceOpen)
+	}
+}
+
+func (m *Model) expectGetCommand(d int, e *Expect) {
+	s := m.State
+	switch s {
+	case DNE, Configurable, Initializing, NormallyTerminated:
+		e.add(VD_E_PROTOCOL, s, m.cell(FnGetCommand))
+		return
+	case Abort:
+		e.add(VD_E_ABORT, s, m.cell(FnGetCommand))
+		return
+	}
+	if !m.known(d) || !m.Dev[d].Opened {
+		return // Active, but no device handle to call GetCommand on
+	}
+	dv := &m.Dev[d]
+	switch {
+	case dv.nq > 0:
+		e.add(NOERROR, s, m.cell(FnGetCommand))
+		e.Out[e.N-1].Also = ClauseGetCommandFIFO
+		e.WantCmd, e.HasCmd = dv.queue[0], true
+	case dv.ServerClosed && !dv.CloseSeen:
+		// VDI-A9: the status text ends the set at the last open
+		// device's VD_E_CLOSE, the table at every VD_E_CLOSE.
+		last := m.stillOpen() == 1
+		next := Active
+		if last || !m.Profile.ref(a9LastClose) {
+			next = NormallyTerminated
+		}
+		e.add(VD_E_CLOSE, next, m.cell(FnGetCommand))
+		if last && m.Profile.ref(a9LastClose) {
+			e.Out[e.N-1].Also = ClauseGetCommandClose
+		}
+	case dv.CloseSeen:
+		e.add(VD_E_CLOSE, s, ClauseGetCommandAfterEnd)
+	case m.Profile.ref(a2GetCommandPoll): // VDI-A2: nothing pending, a poll times out
+		e.add(VD_E_TIMEOUT, s, ClauseGetCommandTimeout)
+	}
+}
+
+func (m *Model) expectCompleteCommand(d int, e *Expect) {
+	s := m.State
+	switch s {
+	case DNE, Configurable, Initializing, NormallyTerminated:
+		e.add(VD_E_PROTOCOL, s, m.cell(FnCompleteCommand))
+	case Abort:
+		e.add(VD_E_ABORT, s, m.cell(FnCompleteCommand))
+	case Active:
+		if !m.known(d) || !m.Dev[d].Opened {
+			return
+		}
+		if m.Dev[d].nout > 0 || !m.Profile.ref(a8CompleteUnknown) { // VDI-A8 for an unknown command
+			e.add(NOERROR, s, m.cell(FnCompleteCommand))
+		} else {
+			e.add(VD_E_INVALID, s, ClauseCompleteUnknown)
+		}
+	}
+}
+
+func (m *Model) expectSignalAbort(e *Expect) {
+	switch m.State {
+	case DNE:
+		e.add(VD_E_PROTOCOL, DNE, m.cell(FnSignalAbort))
+	case Abort:
+		e.add(NOERROR, Abort, m.cell(FnSignalAbort))
+	default:
+		e.add(NOERROR, Abort, m.cell(FnSignalAbort))
+	}
+}
+
+func (m *Model) expectClose(e *Expect) {
+	switch {
+	case m.State == DNE:
+		e.add(VD_E_PROTOCOL, DNE, m.cell(FnClose))
+	case m.State == Active && m.Profile.ref(a7CloseOpen) && m.stillOpen() > 0: // VDI-A7
+		e.add(VD_E_OPEN, DNE, ClauseCloseOpenDevices)
+	default:
+		e.add(NOERROR, DNE, m.cell(FnClose))
+	}
+}
+
+func (m *Model) expectServerOpen(e *Expect) {
+	s := m.State
+	switch {
+	case s == DNE:
+		e.add(VD_E_INVALID, s, ClauseServerOpen)
+	case s == Abort:
+		e.add(VD_E_ABORT, s, ClauseServerOpen)
+	case s == Configurable && !m.ServerOpen:
+		e.add(NOERROR, s, ClauseServerOpen)
+	default:
+		e.add(VD_E_PROTOCOL, s, ClauseServerOpen)
+	}
+}
+
+func (m *Model) expectServerSendCommand(d int, e *Expect) {
+	s := m.State
+	if !m.known(d) {
+		if s == DNE || s == Configurable || s == Initializing || s == NormallyTerminated {
+			e.add(VD_E_PROTOCOL, s, ClauseServerSendCommand)
+		} else if s == Abort {
+			e.add(VD_E_ABORT, s, ClauseServerSendCommand)
+		}
+		return
+	}
+	dv := &m.Dev[d]
+	switch {
+	case s == Abort:
+		e.add(VD_E_ABORT, s, ClauseServerSendCommand)
+	case s == Active && dv.Opened && !dv.ServerClosed:
+		if int(dv.nq)+int(dv.nout) < MaxPending {
+			e.add(NOERROR, s, ClauseServerSendCommand)
+		}
+	default:
+		e.add(VD_E_PROTOCOL, s, ClauseServerSendCommand)
+	}
+}
+
+func (m *Model) expectServerCloseDevice(d int, e *Expect) {
+	s := m.State
+	if !m.known(d) {
+		if s == DNE || s == Configurable || s == Initializing {
+			e.add(VD_E_PROTOCOL, s, ClauseServerCloseDevice)
+		}
+		return
+	}
+	dv := &m.Dev[d]
+	switch {
+	case s == Abort:
+		e.add(VD_E_ABORT, s, ClauseServerCloseDevice)
+		e.add(NOERROR, s, ClauseServerCloseDevice) // "no action is taken"
+	case dv.ServerClosed && (s == Active || s == NormallyTerminated):
+		e.add(VD_E_CLOSE, s, ClauseServerCloseDevice)
+	case s == Active && dv.Opened:
+		e.add(NOERROR, s, ClauseServerCloseDevice)
+	default:
+		e.add(VD_E_PROTOCOL, s, ClauseServerCloseDevice)
+	}
+}
+
+func (m *Model) expectServerSignalAbort(e *Expect) {
+	if !m.Profile.ref(a3ServerAbort) {
+		return // VDI-A3: the client table has no server-initiated abort
+	}
+	switch m.State {
+	case DNE:
+		e.add(VD_E_PROTOCOL, DNE, ClauseServerSignalAbort)
+	case Abort:
+		e.add(NOERROR, Abort, ClauseServerSignalAbort)
+	default:
+		e.add(NOERROR, Abort, ClauseAbnormalTerminate)
+	}
 }
 
 // Apply advances m along the outcome of a that the observed status hr
