@@ -83,7 +83,7 @@ func TestOneChoiceChangesOneCell(t *testing.T) {
 func TestChoicesRejected(t *testing.T) {
 	for _, s := range []string{
 		models.ChoicesPrefix + "VDI-A1=table",                                         // misses the others
-		choices(models.ProfileStrict, map[string]string{"VDI-A99": "table"}),          // unknown id
+		choices(models.ProfileStrict, nil) + ",VDI-A99=table",                         // unknown id
 		choices(models.ProfileStrict, map[string]string{"VDI-A4": models.SideEither}), // no both-sides reading
 		choices(models.ProfileStrict, map[string]string{"VDI-A4": "figures"}),         // no such side
 	} {
