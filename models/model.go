@@ -6,6 +6,7 @@ package models
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -134,6 +135,24 @@ type AmbiguitySide struct {
 	Name   string `json:"name"`
 	Source string `json:"source"`
 	Text   string `json:"text"`
+	// Clauses are the clause ids a divergence on this point is filed
+	// under when the run takes this side or the other (see Related).
+	Clauses []string `json:"clauses,omitempty"`
+}
+
+// Related returns the ambiguities a divergence filed under clause is on:
+// those with a side that names clause.
+func Related(clause string, ambs []Ambiguity) []Ambiguity {
+	var out []Ambiguity
+	for _, a := range ambs {
+		for _, s := range a.Sides {
+			if slices.Contains(s.Clauses, clause) {
+				out = append(out, a)
+				break
+			}
+		}
+	}
+	return out
 }
 
 // Info describes a model for listings (`specgate models`) and reports.

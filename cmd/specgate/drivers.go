@@ -18,6 +18,7 @@ func openVDI(ctx context.Context, spec target.Spec, rf *runFlags) (*bound, error
 	n := max(1, rf.parallel)
 	var drivers []vdiapi.VDI
 	var wires []*runner.WireLog
+	var contradictions []string
 	closeAll := func() {
 		for _, d := range drivers {
 			d.Shutdown()
@@ -53,6 +54,10 @@ func openVDI(ctx context.Context, spec target.Spec, rf *runFlags) (*bound, error
 			return nil, usagef("target %s speaks %q, specgate speaks %q", spec.Raw, h.Protocol, vdiapi.ProtocolVersion)
 		}
 		if k == 0 {
+			contradictions = rf.statements.checkHello(h)
+			for _, c := range contradictions {
+				fmt.Fprintf(rf.stderr, "specgate: %s\n", c)
+			}
 			if err := drv.Reset(ctx, ""); err != nil {
 				closeAll()
 				return nil, &unreachableError{fmt.Errorf("target %s: shim.reset: %w", spec.Raw, err)}
@@ -68,5 +73,6 @@ func openVDI(ctx context.Context, spec target.Spec, rf *runFlags) (*bound, error
 		closeAll()
 		return nil, usagef("%v", err)
 	}
-	return &bound{target: t, close: closeAll, coverage: t.Coverage}, nil
+	return &bound{target: t, close: closeAll, coverage: t.Coverage,
+		warnings: func() []string { return contradictions }}, nil
 }

@@ -124,6 +124,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = cmdModels(args[1:], stdout)
 	case "corpus":
 		err = cmdCorpus(args[1:], stdout, stderr)
+	case "statement":
+		err = cmdStatement(args[1:], stdout)
 	case "fixture":
 		err = cmdFixture(args[1:], stdout, stderr)
 	case "version", "--version":
@@ -137,7 +139,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stdout, topHelp)
 		return ExitConformant
 	default:
-		err = usagef("unknown command %q (want run, replay, models, shim-check, baseline, merge, diff, corpus, fixture or version)", args[0])
+		err = usagef("unknown command %q (want run, replay, models, statement, shim-check, baseline, merge, diff, corpus, fixture or version)", args[0])
 	}
 	if err == nil {
 		return ExitConformant

@@ -44,6 +44,7 @@ func cmdReplay(args []string, stdout, stderr io.Writer) (int, error) {
 	profile := fs.String("profile", "", "profile (default: the file's profile)")
 	verbose := fs.Bool("v", false, "print every step: its request, the SUT's answer and the verdict")
 	rf := &runFlags{stderr: stderr, parallel: 1}
+	fs.Var(&rf.statements, "statement", "judge by this conformance statement's choices instead of the file's profile")
 	fs.DurationVar(&rf.callTimeout, "call-timeout", 5*time.Second, "deadline of every call to the SUT")
 	fs.DurationVar(&rf.startTimeout, "start-timeout", shim.DefaultStartTimeout, "VDI: deadline of the first shim.hello a new shim child or connection answers (its start-up); every other call has --call-timeout")
 	addSOAPFlags(fs, rf)
@@ -82,7 +83,7 @@ func cmdReplay(args []string, stdout, stderr io.Writer) (int, error) {
 		*tgt = ff.Target
 	}
 	if *profile == "" {
-		*profile = ff.Profile
+		*profile = rf.statements.profileFor(ff.Model, ff.Profile)
 	}
 	spec, err := target.Parse(*tgt)
 	if err != nil {

@@ -81,6 +81,8 @@ type runFlags struct {
 	checkpoints             int
 	// extra environment of an exec shim child (--shim-env NAME=VALUE)
 	shimEnv shimEnv
+	// vendor conformance statements, one per model (--statement FILE)
+	statements statementFlag
 	// replayFlags are the connection flags the user set, passed on to
 	// every printed replay command (setFlags).
 	replayFlags []string
@@ -114,6 +116,7 @@ func parseRunFlags(args []string, stderr io.Writer) (*runFlags, error) {
 	fs.Float64Var(&rf.minCoverage, "min-coverage", 0, "fail (exit 5) when a model's cell coverage is below this fraction (0..1), e.g. 0.8")
 	fs.DurationVar(&rf.budget, "budget", 0, "stop fuzzing after this long (e.g. 10m) and still write complete reports")
 	fs.StringVar(&rf.shard, "shard", "", "run shard i of n (\"i/n\", 0 <= i < n) of the checks; combine with specgate merge")
+	fs.Var(&rf.statements, "statement", "vendor conformance statement (specgate statement init): judge the model it names by its declared choices instead of --profile; once per model")
 	fs.StringVar(&rf.progress, "progress", "auto", "progress display: auto (bar on a TTY, lines otherwise), bar, lines or none")
 	addSOAPFlags(fs, rf)
 	addGateFlags(fs, rf)
@@ -135,6 +138,9 @@ func parseRunFlags(args []string, stderr io.Writer) (*runFlags, error) {
 		return nil, err
 	}
 	if err := models.CheckProfile(rf.profile, []string{models.ProfileStrict, models.ProfileDocumented}); err != nil {
+		return nil, usagef("run: %v", err)
+	}
+	if err := rf.statements.checkControl(rf.control); err != nil {
 		return nil, usagef("run: %v", err)
 	}
 	switch rf.progress {
@@ -268,10 +274,15 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 	fmt.Fprintf(stdout, "%s  checks %d (from %d)\n", report.Banner(rep), count, first)
 
 	proofs := newProofReplays()
+	base := rf.profile
+	defer func() { rf.profile = base }()
 	for _, mb := range selected {
 		if ctx.Err() != nil {
 			rep.Run.Partial, rep.Run.Interrupted = true, true
 			break
+		}
+		if rf.profile = rf.statements.profileFor(mb.name, base); spec.Kind == target.Embedded && !isProfileName(rf.profile) {
+			return 0, usagef("run: the embedded references emulate only the strict and documented profiles; run the statement for %s against the vendor's target", mb.name)
 		}
 		bound, err := mb.open(ctx, spec, rf)
 		var ur *unreachableError
@@ -294,6 +305,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 		inf := model.Info()
 		mr := report.Model{Name: mb.name, Title: inf.Title, Profile: rf.profile, Clauses: inf.Clauses, Ambiguities: inf.Ambiguities,
 			CellOrder: inf.Cells}
+		rf.statements.describe(&mr, inf, base, stdout)
 		addFailure := func(f engine.Failure, path, replay string) {
 			redactFailure(rf.redactor, &f)
 			ff := failfile.FromFailure(f, spec.Raw, version.Version)
@@ -301,7 +313,8 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 				Signature: report.SignatureOf(mb.name, f.Divergence), Sequence: f.Sequence, Steps: ff.Steps,
 				Original: f.Original, Seed: f.Seed, Check: f.Check, Transcript: f.Transcript, Answers: f.Answers, File: path, Replay: replay,
 				Class: f.Class, Reproduced: f.Reproduced, Verify: f.Verify, ShrinkReplays: f.Replays,
-				ShrinkExhausted: f.Exhausted, ShrinkPartial: f.Partial, Note: f.Note})
+				ShrinkExhausted: f.Exhausted, ShrinkPartial: f.Partial, Note: f.Note,
+				Statement: report.StatementNote(f.Divergence.Clause, inf.Ambiguities, mr.Choices)})
 			class := ""
 			if f.Verify > 0 {
 				class = fmt.Sprintf(", %s %s", f.Class, f.Reproduction())
@@ -349,6 +362,9 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 				prog.failure()
 				redactFailure(rf.redactor, &f)
 				ff := failfile.FromFailure(f, spec.Raw, version.Version)
+				if mr.Statement != nil {
+					ff.Statement = mr.Statement.File + " (" + mr.Statement.Implementation + ")"
+				}
 				path, werr := ff.Write(failDir, func(path string) string { return rf.replayCommand(path, spec.Raw) })
 				if werr != nil {
 					writeFailed.Store(true)

@@ -32,21 +32,26 @@ const (
 
 // File is the on-disk form of a failure.
 type File struct {
-	Schema          string            `json:"schema"`
-	SchemaVersion   int               `json:"schemaVersion"`
-	SpecgateVersion string            `json:"specgateVersion"`
-	Model           string            `json:"model"`
-	Profile         string            `json:"profile"`
-	Target          string            `json:"target"`
-	Seed            uint64            `json:"seed"`
-	Check           int               `json:"check"`
-	CheckSeed       uint64            `json:"checkSeed"`
-	OriginalLength  int               `json:"originalLength"`
-	Steps           []string          `json:"steps"`
-	Sequence        []models.Action   `json:"sequence"`
-	Divergence      engine.Divergence `json:"divergence"`
-	Transcript      []string          `json:"transcript,omitempty"`
-	Replay          string            `json:"replay"`
+	Schema          string `json:"schema"`
+	SchemaVersion   int    `json:"schemaVersion"`
+	SpecgateVersion string `json:"specgateVersion"`
+	Model           string `json:"model"`
+	// Profile is the profile name, or the choices string of the
+	// statement the run judged by (every ambiguity's side), so a replay
+	// needs no statement file.
+	Profile string `json:"profile"`
+	// Statement names that statement: "FILE (implementation)".
+	Statement      string            `json:"statement,omitempty"`
+	Target         string            `json:"target"`
+	Seed           uint64            `json:"seed"`
+	Check          int               `json:"check"`
+	CheckSeed      uint64            `json:"checkSeed"`
+	OriginalLength int               `json:"originalLength"`
+	Steps          []string          `json:"steps"`
+	Sequence       []models.Action   `json:"sequence"`
+	Divergence     engine.Divergence `json:"divergence"`
+	Transcript     []string          `json:"transcript,omitempty"`
+	Replay         string            `json:"replay"`
 	// Class and Reproduced/Verify say how the failure held up when it
 	// was replayed alone ("confirmed" = every time).
 	Class      string `json:"class,omitempty"`
@@ -79,7 +84,11 @@ var slugRE = regexp.MustCompile(`[^A-Za-z0-9]+`)
 // Name returns a deterministic file name for the failure.
 func (f *File) Name() string {
 	clause := strings.Trim(slugRE.ReplaceAllString(f.Divergence.Clause, "-"), "-")
-	return fmt.Sprintf("%s-%s-%s-%d-%d.json", f.Model, f.Profile, clause, f.Seed, f.Check)
+	profile := f.Profile
+	if strings.HasPrefix(profile, models.ChoicesPrefix) {
+		profile = "statement"
+	}
+	return fmt.Sprintf("%s-%s-%s-%d-%d.json", f.Model, profile, clause, f.Seed, f.Check)
 }
 
 // Write stores f atomically in dir and returns its path. The replay command

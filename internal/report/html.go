@@ -5,6 +5,7 @@ import (
 	_ "embed"
 	"fmt"
 	"github.com/specgate/specgate/internal/engine"
+	"github.com/specgate/specgate/models"
 	"html/template"
 	"math"
 	"regexp"
@@ -175,6 +176,9 @@ func buildHTMLView(r *Report) *htmlView {
 		}
 		for _, a := range m.Ambiguities {
 			ha := htmlAmbiguity{ID: a.ID, Summary: a.Summary, Choice: a.Choice[hm.Profile]}
+			if c, ok := m.Choices[a.ID]; ok {
+				ha.Choice = c
+			}
 			for _, s := range a.Sides {
 				ha.Sides = append(ha.Sides, htmlSide{Name: s.Name, Source: s.Source, Text: s.Text,
 					Chosen: choiceNames(ha.Choice, s.Name)})
@@ -203,6 +207,9 @@ func buildHTMLView(r *Report) *htmlView {
 // called name: the text is the name, or starts with it followed by a
 // space, ':' or '('.
 func choiceNames(choice, name string) bool {
+	if choice == models.SideEither {
+		return true
+	}
 	if name == "" || !strings.HasPrefix(choice, name) {
 		return false
 	}

@@ -3,6 +3,8 @@
 package report
 
 import (
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/specgate/specgate/internal/coverage"
@@ -65,7 +67,13 @@ type Model struct {
 	// its rows and columns out in that order.
 	CellOrder   []string           `json:"cellOrder,omitempty"`
 	Ambiguities []models.Ambiguity `json:"ambiguities"`
-	Divergences []Divergence       `json:"divergences"`
+	// Choices maps every ambiguity id to the side the run took (from the
+	// profile or the statement).
+	Choices map[string]string `json:"choices,omitempty"`
+	// Statement is the vendor's conformance statement the run judged by,
+	// nil when it ran a whole profile.
+	Statement   *Statement   `json:"statement,omitempty"`
+	Divergences []Divergence `json:"divergences"`
 	// Warnings are run-level findings no sequence can be blamed for (for
 	// example callbacks that arrived after their session's settle window).
 	Warnings []string `json:"warnings,omitempty"`
@@ -111,6 +119,9 @@ type Divergence struct {
 	ShrinkExhausted bool   `json:"shrinkExhausted,omitempty"`
 	ShrinkPartial   string `json:"shrinkPartial,omitempty"`
 	Note            string `json:"note,omitempty"`
+	// Statement says which ambiguities the divergence is on and the side
+	// the run's statement or profile takes there ("" when none).
+	Statement string `json:"statement,omitempty"`
 }
 
 // Fault is one kind of transport fault (crash, hang, malformed answer,
@@ -149,4 +160,32 @@ type Baseline struct {
 	// Reproduced lists listed deviations the run did not meet whose proof,
 	// replayed, still showed them (they count as known, not gone).
 	Reproduced []string `json:"reproduced,omitempty"`
+}
+
+// Statement is the conformance statement a model was judged by.
+type Statement struct {
+	File           string          `json:"file"`
+	Implementation string          `json:"implementation"`
+	Capabilities   map[string]bool `json:"capabilities"`
+	// Differences lists where it departs from the run's --profile.
+	Differences []string `json:"differences,omitempty"`
+}
+
+// StatementNote says which ambiguities a divergence under clause is on and
+// which side choices takes on each: "on VDI-A7 (Close in Active while
+// devices are still open): the run takes "table"; the other reading,
+// "reference": VD_E_OPEN; ...". It is "" when clause is on none.
+func StatementNote(clause string, ambs []models.Ambiguity, choices map[string]string) string {
+	var parts []string
+	for _, a := range models.Related(clause, ambs) {
+		c := choices[a.ID]
+		p := fmt.Sprintf("on %s (%s): the run takes %q", a.ID, a.Summary, c)
+		for _, s := range a.Sides {
+			if s.Name != c && c != models.SideEither {
+				p += fmt.Sprintf("; the other reading, %q: %s", s.Name, s.Text)
+			}
+		}
+		parts = append(parts, p)
+	}
+	return strings.Join(parts, ". ")
 }

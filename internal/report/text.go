@@ -309,6 +309,9 @@ func (t *textWriter) divergence(d *Divergence, in string) {
 	t.printf("%s%s %s\n", in, t.c(color, "  Actual:"), actualText(d))
 	steps := stepLabels(d)
 	t.printf("%sSequence: %d steps (shrunk from %d)%s\n", in, len(steps), d.Original, verification(d))
+	if d.Statement != "" {
+		t.printf("%sChoice: %s\n", in, d.Statement)
+	}
 	if d.Note != "" {
 		t.printf("%sNote:   %s\n", in, d.Note)
 	}

@@ -73,8 +73,9 @@ var clauseList = []models.Clause{
 	{ID: ClMalformed, Source: "MS-IPAMM2 2.2.2, 3.13.4, 3.17.4", Text: "A callback is a SOAP 1.2 envelope with a known Action and the matching body element."},
 }
 
-func side(name, src, text string) models.AmbiguitySide {
-	return models.AmbiguitySide{Name: name, Source: src, Text: text}
+// side is one reading, with the clauses a divergence on it is filed under.
+func side(name, src, text string, clauses ...string) models.AmbiguitySide {
+	return models.AmbiguitySide{Name: name, Source: src, Text: text, Clauses: clauses}
 }
 
 // Ambiguities lists the points where MS-IPAMM2 contradicts itself (its
@@ -82,57 +83,57 @@ func side(name, src, text string) models.AmbiguitySide {
 var Ambiguities = []models.Ambiguity{
 	{ID: "IPAM-E1", Summary: "Start notification of a schema conversion",
 		Sides: []models.AmbiguitySide{
-			side("3.15.4.7", "MS-IPAMM2 3.15.4.7 (seed 001)", "the server MUST invoke the NotifyAsyncProvisionStart operation"),
-			side("3.15.1.1", "MS-IPAMM2 3.15.1.1 table, Figures 9 and 10; 3.17.1.1 (seed 000)", "the server invokes NotifyAsyncSchemaConversionStart"),
+			side("3.15.4.7", "MS-IPAMM2 3.15.4.7 (seed 001)", "the server MUST invoke the NotifyAsyncProvisionStart operation", ClSchemaStart, ClSchemaAction),
+			side("3.15.1.1", "MS-IPAMM2 3.15.1.1 table, Figures 9 and 10; 3.17.1.1 (seed 000)", "the server invokes NotifyAsyncSchemaConversionStart", ClSchemaStart, ClSchemaAction),
 		},
 		Choice: map[string]string{"strict": models.SideEither, "documented": "3.15.1.1"}, Either: true,
 		Notes: map[string]string{"strict": "both seeds literally: either notification starts a conversion session", "documented": "NotifyAsyncSchemaConversionStart only"}},
 	{ID: "IPAM-E3", Summary: "How a rejected one-way Start reports its fault",
 		Sides: []models.AmbiguitySide{
-			side("steps", "MS-IPAMM2 3.15.4.7 steps 1 and 3, 3.11.4.7 step 1", "an appropriate SOAP fault MUST be returned to the client"),
-			side("preamble", "MS-IPAMM2 3.15.4.7 and 3.11.4.7 preambles; WSDL (input-only operation)", "the fault MUST be delivered in Notify*Complete.exception"),
+			side("steps", "MS-IPAMM2 3.15.4.7 steps 1 and 3, 3.11.4.7 step 1", "an appropriate SOAP fault MUST be returned to the client", ClSchemaStep1, ClSchemaStep3, ClProvStep1),
+			side("preamble", "MS-IPAMM2 3.15.4.7 and 3.11.4.7 preambles; WSDL (input-only operation)", "the fault MUST be delivered in Notify*Complete.exception", ClSchemaFault, ClProvDelivery),
 		},
 		Choice: map[string]string{"strict": models.SideEither, "documented": "preamble"}, Either: true,
 		Notes: map[string]string{"strict": "a SOAP fault answering the Start request, or Complete.exception", "documented": "Complete.exception only"}},
 	{ID: "IPAM-E5", Summary: "ADM_IsSchemaConversionInProgress after a \"not required\" rejection",
 		Sides: []models.AmbiguitySide{
-			side("literal", "MS-IPAMM2 3.15.4.7 steps 2-3", "step 2 sets it TRUE; step 3 faults and nothing resets it"),
-			side("failure branch", "MS-IPAMM2 3.15.4.7 step 6.3", "a failed conversion sets it FALSE"),
+			side("literal", "MS-IPAMM2 3.15.4.7 steps 2-3", "step 2 sets it TRUE; step 3 faults and nothing resets it", ClSchemaStep3, ClQueryProgress),
+			side("failure branch", "MS-IPAMM2 3.15.4.7 step 6.3", "a failed conversion sets it FALSE", ClSchemaStep3, ClQueryProgress),
 		},
 		Choice: map[string]string{"strict": "literal", "documented": "failure branch"},
 		Notes: map[string]string{"strict": "it stays TRUE", "documented": "it is FALSE again"}},
 	{ID: "IPAM-E6", Summary: "Start notification before the checks",
 		Sides: []models.AmbiguitySide{
-			side("preamble", "MS-IPAMM2 3.15.4.7 (seed 001)", "Upon receiving Start the server MUST invoke the start notification, then runs steps 1-6: rejected sessions get Start first"),
-			side("figures", "MS-IPAMM2 Figures 8 and 11", "a session may go from Callback Initialized to Completed"),
+			side("preamble", "MS-IPAMM2 3.15.4.7 (seed 001)", "Upon receiving Start the server MUST invoke the start notification, then runs steps 1-6: rejected sessions get Start first", ClSchemaStart, ClProvStart),
+			side("figures", "MS-IPAMM2 Figures 8 and 11", "a session may go from Callback Initialized to Completed", ClSchemaStart, ClProvStart),
 		},
 		Choice: map[string]string{"strict": "preamble", "documented": "figures"},
 		Notes: map[string]string{"strict": "every started session gets the start notification first", "documented": "a rejection may skip the start notification"}},
 	{ID: "IPAM-E13", Summary: "Complete without Start",
 		Sides: []models.AmbiguitySide{
-			side("state tables", "MS-IPAMM2 3.13.1.1 (seed 003), 3.17.1.1 (seed 000)", "only Start leaves Callback Initialized"),
-			side("figures", "MS-IPAMM2 Figures 8 and 11", "Callback Initialized -> Completed on NotifyAsync*Complete"),
+			side("state tables", "MS-IPAMM2 3.13.1.1 (seed 003), 3.17.1.1 (seed 000)", "only Start leaves Callback Initialized", ClSchemaCBInit, ClProvCBInit, ClSchemaStart, ClProvStart),
+			side("figures", "MS-IPAMM2 Figures 8 and 11", "Callback Initialized -> Completed on NotifyAsync*Complete", ClSchemaCBInit, ClProvCBInit),
 		},
 		Choice: map[string]string{"strict": "state tables", "documented": "figures"},
 		Notes: map[string]string{"strict": "Complete requires a preceding Start", "documented": "Complete may arrive without Start"}},
 	{ID: "IPAM-E16", Summary: "Action prefix of callbacks",
 		Sides: []models.AmbiguitySide{
-			side("callback port type", "MS-IPAMM2 3.13.4.x.1.1, 3.17.4.x.1.1", "MUST be sent with http://Microsoft.Windows.Ipam/IIpamAsyncSchemaCallback/… (IIpamAsyncProvisionCallback/…)"),
-			side("server port type", "MS-IPAMM2 3.15.4.4-3.15.4.6, 3.11.4.4-3.11.4.6, Appendix A bindings, 4.3 wire example", "http://Microsoft.Windows.Ipam/IIpamAsyncSchemaConversion/… (IIpamAsyncProvision/…)"),
+			side("callback port type", "MS-IPAMM2 3.13.4.x.1.1, 3.17.4.x.1.1", "MUST be sent with http://Microsoft.Windows.Ipam/IIpamAsyncSchemaCallback/… (IIpamAsyncProvisionCallback/…)", ClSchemaAction, ClProvAction),
+			side("server port type", "MS-IPAMM2 3.15.4.4-3.15.4.6, 3.11.4.4-3.11.4.6, Appendix A bindings, 4.3 wire example", "http://Microsoft.Windows.Ipam/IIpamAsyncSchemaConversion/… (IIpamAsyncProvision/…)", ClSchemaAction, ClProvAction),
 		},
 		Choice: map[string]string{"strict": "callback port type", "documented": models.SideEither}, Either: true,
 		Notes: map[string]string{"strict": "callback port type only", "documented": "either prefix, recorded"}},
 	{ID: "IPAM-E4", Summary: "ADM_IsIPAMProvisioningInProgress is never set TRUE",
 		Sides: []models.AmbiguitySide{
-			side("literal", "MS-IPAMM2 3.11.4.7", "step 1 tests it and step 9 resets it; no step sets it TRUE"),
-			side("intent", "MS-IPAMM2 3.1.1.3", "only one session may provision at a time"),
+			side("literal", "MS-IPAMM2 3.11.4.7", "step 1 tests it and step 9 resets it; no step sets it TRUE", ClProvStep1, ClProvStart),
+			side("intent", "MS-IPAMM2 3.1.1.3", "only one session may provision at a time", ClProvStep1, ClProvStart),
 		},
 		Choice: map[string]string{"strict": "literal", "documented": "intent"},
 		Notes: map[string]string{"strict": "it stays FALSE, concurrent provisioning is not rejected", "documented": "TRUE while provisioning runs"}},
 	{ID: "IPAM-G1", Summary: "How a pre-operation gate rejection (3.1.4.2) of a one-way Start reports its fault",
 		Sides: []models.AmbiguitySide{
-			side("3.1.4.2", "MS-IPAMM2 3.1.4.2 steps 3 and 4", "an appropriate SOAP fault ... is sent as the response message"),
-			side("preamble", "MS-IPAMM2 3.15.4.7 and 3.11.4.7 preambles; WSDL (input-only operation)", "the fault MUST be delivered in Notify*Complete.exception"),
+			side("3.1.4.2", "MS-IPAMM2 3.1.4.2 steps 3 and 4", "an appropriate SOAP fault ... is sent as the response message", ClGate3, ClGate4),
+			side("preamble", "MS-IPAMM2 3.15.4.7 and 3.11.4.7 preambles; WSDL (input-only operation)", "the fault MUST be delivered in Notify*Complete.exception", ClSchemaFault, ClProvDelivery),
 		},
 		Choice: map[string]string{"strict": models.SideEither, "documented": "preamble"}, Either: true,
 		Notes: map[string]string{"strict": "a SOAP fault answering the Start request, or Complete.exception", "documented": "Complete.exception only"}},

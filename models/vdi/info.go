@@ -1,6 +1,10 @@
 package vdi
 
-import "github.com/specgate/specgate/models"
+import (
+	"strings"
+
+	"github.com/specgate/specgate/models"
+)
 
 // Ops lists every operation of the alphabet; coverage cells are State x Op.
 var Ops = []string{OpCreate, OpCreateEx, OpGetConfiguration, OpOpenDevice, OpGetCommand,
@@ -70,8 +74,14 @@ func Info() models.Info {
 	return inf
 }
 
+// side is one reading; its clause is the clause id its source starts with
+// (a table cell or a reference-page clause), when it does.
 func side(name, src, text string) models.AmbiguitySide {
-	return models.AmbiguitySide{Name: name, Source: src, Text: text}
+	s := models.AmbiguitySide{Name: name, Source: src, Text: text}
+	if id, _, _ := strings.Cut(src, " ("); strings.HasPrefix(id, "vdi/") {
+		s.Clauses = []string{id}
+	}
+	return s
 }
 
 // choice says which side each profile takes.
