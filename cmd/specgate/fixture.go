@@ -66,8 +66,9 @@ func fixtureVDIShim(ctx context.Context, args []string, stdout, stderr io.Writer
 	profile := fs.String("profile", "documented", "profile to emulate until shim.hello names one")
 	mutant := fs.String("mutant", "", "plant these mutants, comma-separated (\"combined\": "+vdiref.Combined+"; \"list\" prints them)")
 	listen := fs.String("listen", "", "serve TCP on this address (e.g. 127.0.0.1:7000) instead of stdin/stdout")
+	fixed := fs.Bool("fixed", false, "keep --profile whatever shim.hello names (a product with one behaviour)")
 	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), "Usage: specgate fixture vdi-shim [--profile P] [--mutant NAME[,NAME...]] [--listen ADDR]\n\nFlags:\n")
+		fmt.Fprint(fs.Output(), "Usage: specgate fixture vdi-shim [--profile P] [--fixed] [--mutant NAME[,NAME...]] [--listen ADDR]\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	if err := parseFlags(fs, args); err != nil {
@@ -88,7 +89,7 @@ func fixtureVDIShim(ctx context.Context, args []string, stdout, stderr io.Writer
 		fmt.Fprintf(stdout, "%-14s %s (documented profile)\n", "combined", vdiref.Combined)
 		return nil
 	}
-	opts := vdiref.Options{Profile: *profile, Mutant: *mutant}
+	opts := vdiref.Options{Profile: *profile, Mutant: *mutant, Fixed: *fixed}
 	if err := opts.Validate(); err != nil {
 		return usagef("fixture vdi-shim: %v", err)
 	}

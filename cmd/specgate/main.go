@@ -65,6 +65,7 @@ Usage:
   specgate run     [flags]          fuzz models against a target (default: embedded references)
   specgate replay  FILE [flags]     replay a saved failure file
   specgate models  [--json]         list models, clauses and ambiguities
+  specgate statement init|check     write or check a vendor's conformance statement
   specgate shim-check --target T    check that a VDI shim speaks the protocol
   specgate baseline --report R      write a known-deviation baseline from a report
   specgate merge --out DIR R...     merge the reports of sharded runs

@@ -110,7 +110,7 @@ func cmdReplay(args []string, stdout, stderr io.Writer) (int, error) {
 		return 0, err
 	}
 	defer b.close()
-	fmt.Fprintf(stdout, "replaying %d steps of %s/%s against %s\n", len(ff.Sequence), ff.Model, *profile, spec.Raw)
+	fmt.Fprintf(stdout, "replaying %d steps of %s/%s against %s\n", len(ff.Sequence), ff.Model, profileLabel(*profile), spec.Raw)
 	var each func(engine.StepResult)
 	if *verbose {
 		each = func(r engine.StepResult) { printStep(stdout, r, len(ff.Sequence)) }

@@ -319,7 +319,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 			if f.Verify > 0 {
 				class = fmt.Sprintf(", %s %s", f.Class, f.Reproduction())
 			}
-			fmt.Fprintf(stdout, "  x %s/%s: %s [%s] at %s, shrunk from %d to %d steps%s -> %s\n", mb.name, rf.profile,
+			fmt.Fprintf(stdout, "  x %s/%s: %s [%s] at %s, shrunk from %d to %d steps%s -> %s\n", mb.name, profileLabel(rf.profile),
 				f.Divergence.Kind, f.Divergence.Clause, f.Divergence.Cell, f.Original, len(f.Sequence), class, path)
 		}
 		// The regression corpus first: every saved failure of this model.

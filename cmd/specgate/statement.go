@@ -183,3 +183,13 @@ func (f *statementFlag) checkHello(h vdiapi.Hello) []string {
 	}
 	return out
 }
+
+// profileLabel is how terminal lines name a profile: its name, or
+// "statement" for a statement's choices string (listed once, in the
+// statement banner and the report).
+func profileLabel(profile string) string {
+	if isProfileName(profile) {
+		return profile
+	}
+	return "statement"
+}

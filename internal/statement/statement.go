@@ -8,7 +8,6 @@ package statement
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"os"
 	"slices"
@@ -141,8 +140,6 @@ func (s *Statement) Differences(inf models.Info, profile string) []string {
 	return out
 }
 
-// ErrCapability is wrapped by CheckCapability's errors.
-var ErrCapability = errors.New("the run contradicts the statement")
 
 // Has reports whether the statement declares capability name.
 func (s *Statement) Has(name string) bool { return s.Capabilities[name] }
