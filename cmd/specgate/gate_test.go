@@ -1,13 +1,13 @@
 package main
 
 import (
-	"encoding/json"
 	"encoding/xml"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"reflect"
 	"sort"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -255,7 +255,7 @@ func TestCIExamplesAreWellFormed(t *testing.T) {
 			shards = e.Value
 		}
 	}
-	if job.Kind != "Job" || job.Spec.CompletionMode != "Indexed" || shards == "" || shards != itoa(job.Spec.Completions) {
+	if job.Kind != "Job" || job.Spec.CompletionMode != "Indexed" || shards == "" || shards != strconv.Itoa(job.Spec.Completions) {
 		t.Fatalf("manifest wiring: kind %s mode %s completions %d SHARDS %q", job.Kind, job.Spec.CompletionMode, job.Spec.Completions, shards)
 	}
 	if !strings.Contains(strings.Join(c.Args, " "), `--shard "$JOB_COMPLETION_INDEX/$SHARDS"`) {
@@ -277,7 +277,7 @@ func TestCIExamplesAreWellFormed(t *testing.T) {
 		t.Fatalf("workflow: %v", err)
 	}
 	shard, merge := wf.Jobs["shard"], wf.Jobs["merge"]
-	if itoa(len(shard.Strategy.Matrix.Shard)) != wf.Env["SHARDS"] {
+	if strconv.Itoa(len(shard.Strategy.Matrix.Shard)) != wf.Env["SHARDS"] {
 		t.Fatalf("matrix has %d shards, SHARDS=%s", len(shard.Strategy.Matrix.Shard), wf.Env["SHARDS"])
 	}
 	for i, s := range shard.Strategy.Matrix.Shard {
@@ -301,10 +301,4 @@ func TestCIExamplesAreWellFormed(t *testing.T) {
 			t.Fatalf("run has no %s flag", flagName)
 		}
 	}
-	_ = json.Valid
-}
-
-func itoa(n int) string {
-	b, _ := json.Marshal(n)
-	return string(b)
 }

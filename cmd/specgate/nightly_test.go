@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -83,7 +84,7 @@ func TestCorpusAddOnePerSignature(t *testing.T) {
 	first := night("5", "double-create")
 	n := len(readFailures(t, filepath.Dir(first)))
 	r := specgate(t, time.Minute, "corpus", "add", "--corpus", corpus, first)
-	if r.code != 0 || !strings.Contains(r.stdout, "added "+itoa(n)+",") {
+	if r.code != 0 || !strings.Contains(r.stdout, "added "+strconv.Itoa(n)+",") {
 		t.Fatalf("first add: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	// Another seed finds the same deviation through another sequence (a
@@ -190,12 +191,12 @@ func TestGitHubNightlyWorkflowRuns(t *testing.T) {
 		os.RemoveAll(filepath.Join(dir, "out"))
 		os.RemoveAll(filepath.Join(dir, "shards"))
 		for _, i := range wf.Jobs["shard"].Strategy.Matrix.Shard {
-			script := strings.ReplaceAll(shardStep, "${{ matrix.shard }}", itoa(i))
+			script := strings.ReplaceAll(shardStep, "${{ matrix.shard }}", strconv.Itoa(i))
 			if r := sh(t, dir, env+script, 5*time.Minute, "-e"); r.code != 0 {
 				t.Fatalf("night %d shard %d: exit %d\n%s", n, i, r.code, r.output)
 			}
 			os.MkdirAll(filepath.Join(dir, "shards"), 0o755)
-			if err := os.Rename(filepath.Join(dir, "out", "shard-"+itoa(i)), filepath.Join(dir, "shards", "shard-"+itoa(i))); err != nil {
+			if err := os.Rename(filepath.Join(dir, "out", "shard-"+strconv.Itoa(i)), filepath.Join(dir, "shards", "shard-"+strconv.Itoa(i))); err != nil {
 				t.Fatal(err)
 			}
 		}

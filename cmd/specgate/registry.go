@@ -46,15 +46,6 @@ func modelNames() []string {
 	return out
 }
 
-func modelInfo(name string) (models.Info, bool) {
-	for _, m := range registry {
-		if m.name == name {
-			return m.model.Info(), true
-		}
-	}
-	return models.Info{}, false
-}
-
 // selectModels resolves --model against the target's family.
 func selectModels(name string, spec target.Spec) ([]modelBinding, error) {
 	var out []modelBinding

@@ -55,19 +55,6 @@ func (s Worlds) Each(f func(World)) {
 	}
 }
 
-// Single returns the only world of s, if s has exactly one.
-func (s Worlds) Single() (World, bool) {
-	if s == 0 || s&(s-1) != 0 {
-		return 0, false
-	}
-	for w := World(0); w < numWorlds; w++ {
-		if s.Has(w) {
-			return w, true
-		}
-	}
-	return 0, false
-}
-
 // Label summarises the set for coverage cells: Unconfigured, Configured,
 // ConversionRequired, or Unknown when the worlds disagree.
 func (s Worlds) Label() string {

@@ -50,13 +50,3 @@ func (m *Model) Assume(a models.Action) {
 	}
 }
 
-// ValidAction reports whether a is an action of this model with arguments
-// in range; failure-file readers use it to reject foreign sequences.
-func ValidAction(a models.Action) bool {
-	for _, b := range Alphabet {
-		if a == b {
-			return true
-		}
-	}
-	return false
-}
