@@ -103,3 +103,33 @@ func TestStatementFlipJudgesExactlyThatPoint(t *testing.T) {
 		t.Errorf("replay under the documented statement: exit %d\n%s", rr.code, rr.stdout)
 	}
 }
+
+// TestIPAMStatementFlip: the documented reference server passes under a
+// statement of documented's choices and fails, on IPAM-E5's clause, under
+// one that reads 3.15.4.7 steps 2-3 literally (InProgress stays TRUE).
+func TestIPAMStatementFlip(t *testing.T) {
+	dir := t.TempDir()
+	addr := startFixture(t, "fixture", "ipam-server", "--profile", "documented")
+	same := writeStatement(t, dir, "same.yaml", "ipam")
+	literal := writeStatement(t, dir, "e5.yaml", "ipam", `  IPAM-E5: "failure branch"`, `  IPAM-E5: "literal"`)
+	for _, tc := range []struct {
+		file string
+		want int
+	}{{same, ExitConformant}, {literal, ExitDivergence}} {
+		out := filepath.Join(dir, filepath.Base(tc.file)+".out")
+		r := specgate(t, 5*time.Minute, "run", "--model", "ipam", "--target", "soap:http://"+addr+"/ipam",
+			"--control", "http://"+addr+"/control", "--statement", tc.file, "--checks", "200", "--seed", "2",
+			"--out", out, "--progress", "none")
+		if r.code != tc.want {
+			t.Fatalf("%s: exit %d, want %d\n%s", tc.file, r.code, tc.want, r.stdout)
+		}
+		if tc.want != ExitDivergence {
+			continue
+		}
+		for _, d := range readReport(t, filepath.Join(out, "report.json")).Models[0].Divergences {
+			if !strings.Contains(d.Statement, "IPAM-E5") {
+				t.Errorf("divergence %s [%s] is not on IPAM-E5: %q", d.Cell, d.Clause, d.Statement)
+			}
+		}
+	}
+}

@@ -97,8 +97,8 @@ var Ambiguities = []models.Ambiguity{
 		Notes: map[string]string{"strict": "a SOAP fault answering the Start request, or Complete.exception", "documented": "Complete.exception only"}},
 	{ID: "IPAM-E5", Summary: "ADM_IsSchemaConversionInProgress after a \"not required\" rejection",
 		Sides: []models.AmbiguitySide{
-			side("literal", "MS-IPAMM2 3.15.4.7 steps 2-3", "step 2 sets it TRUE; step 3 faults and nothing resets it", ClSchemaStep3, ClQueryProgress),
-			side("failure branch", "MS-IPAMM2 3.15.4.7 step 6.3", "a failed conversion sets it FALSE", ClSchemaStep3, ClQueryProgress),
+			side("literal", "MS-IPAMM2 3.15.4.7 steps 2-3", "step 2 sets it TRUE; step 3 faults and nothing resets it", ClSchemaStep3, ClSchemaStep1, ClQueryProgress),
+			side("failure branch", "MS-IPAMM2 3.15.4.7 step 6.3", "a failed conversion sets it FALSE", ClSchemaStep3, ClSchemaStep1, ClQueryProgress),
 		},
 		Choice: map[string]string{"strict": "literal", "documented": "failure branch"},
 		Notes: map[string]string{"strict": "it stays TRUE", "documented": "it is FALSE again"}},
