@@ -12,6 +12,7 @@ import (
 	"github.com/specgate/specgate/internal/runner"
 	"github.com/specgate/specgate/internal/target"
 	"github.com/specgate/specgate/models"
+	"github.com/specgate/specgate/models/toy"
 )
 
 // modelBinding ties a model to the target family that can run it.
@@ -20,6 +21,8 @@ type modelBinding struct {
 	family string
 	model  engine.Model
 	open   func(ctx context.Context, spec target.Spec, rf *runFlags) (*bound, error)
+	// hidden models run only when named (--model NAME), never in "all".
+	hidden bool
 }
 
 // bound is a model's engine target on an opened SUT.
@@ -36,12 +39,15 @@ type bound struct {
 var registry = []modelBinding{
 	{name: "vdi", family: target.FamilyVDI, model: runner.VDIModel{}, open: openVDI},
 	{name: "ipam", family: target.FamilySOAP, model: runner.IPAMModel{Control: true}, open: openIPAM},
+	{name: "toy", family: "toy", model: runner.TableModel{T: toy.Table}, open: openToy, hidden: true},
 }
 
 func modelNames() []string {
 	var out []string
 	for _, m := range registry {
-		out = append(out, m.name)
+		if !m.hidden {
+			out = append(out, m.name)
+		}
 	}
 	return out
 }
@@ -50,7 +56,7 @@ func modelNames() []string {
 func selectModels(name string, spec target.Spec) ([]modelBinding, error) {
 	var out []modelBinding
 	for _, m := range registry {
-		if name != "all" && m.name != name {
+		if name == "all" && m.hidden || name != "all" && m.name != name {
 			continue
 		}
 		if spec.Family != "" && m.family != spec.Family {
