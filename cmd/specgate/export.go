@@ -102,8 +102,8 @@ func writeExport(out string, dir bool, files []reproducer.File) error {
 		if st, err := os.Stat(out); err == nil && !st.IsDir() {
 			return usagef("export: --out %s exists and is not a directory", out)
 		}
-	} else if strings.HasSuffix(out, string(filepath.Separator)) {
-		return usagef("export: --out %s names a directory, want a file", out)
+	} else if !strings.HasSuffix(out, "_test.go") {
+		return usagef("export: --out %s: a go-test file must end in _test.go", out)
 	}
 	for _, p := range paths {
 		if err := atomicfile.CheckReplaceable(p); err != nil {

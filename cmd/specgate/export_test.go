@@ -173,6 +173,8 @@ func TestExportBadInput(t *testing.T) {
 		"vdi to ipam-curl":    {"export", vdiFile, "--format", "ipam-curl"},
 		"bad flag":            {"export", vdiFile, "--format", "vdi-script", "--nope"},
 		"out is a file (dir)": {"export", vdiFile, "--format", "vdi-script", "--out", vdiFile},
+		"go-test not _test":   {"export", vdiFile, "--format", "go-test", "--out", filepath.Join(dir, "x.go")},
+		"bad package":         {"export", vdiFile, "--format", "go-test", "--package", "a-b", "--out", filepath.Join(dir, "x_test.go")},
 	}
 	for name, args := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -9,9 +9,11 @@ and compares each answer with the outcomes the specgate model allows.
 
 Exit status: 0 when every step matches, 1 at the first mismatch (printed with
 its step, request, expected and observed answers), 2 on a usage error or an
-unreadable script. Needs only the Python 3 standard library.
+unreadable script or a shim that cannot be started or reached. Needs only the
+Python 3 standard library (POSIX: it waits on the shim with select).
 """
 import argparse
+import copy
 import json
 import os
 import re
@@ -140,7 +142,7 @@ class Runner:
 
     def step(self, st):
         """Runs one step line; returns (next node, mismatch or None)."""
-        req = json.loads(st["request"]) if isinstance(st["request"], str) else dict(st["request"])
+        req = copy.deepcopy(st["request"])
         if st.get("commandOf"):
             queue = self.fetched.get(st["commandOf"], [])
             req["params"]["command"] = queue[0] if queue else 0
@@ -195,7 +197,7 @@ def run(args):
     r = Runner(conn, header, args)
     try:
         for s in setup:
-            req = dict(s["request"])
+            req = copy.deepcopy(s["request"])
             try:
                 _, res = r.call(req)
             except Fault as f:
@@ -218,7 +220,7 @@ def run(args):
             node, done = nxt, done + 1
         for s in teardown:
             try:
-                r.call(dict(s["request"]))
+                r.call(copy.deepcopy(s["request"]))
             except Fault:
                 pass  # specgate ignores the answer to the final reset
         print("PASS: all %d executed steps of %d match what the model allows (%s, profile %s)"
