@@ -94,13 +94,14 @@ class Conn:
 class Runner:
     def __init__(self, conn, header, args):
         self.conn, self.header, self.args = conn, header, args
-        self.next_id, self.first = 0, True
+        self.next_id, self.first, self.last_request = 0, True, None
         self.fetched = {}  # device -> fetched, uncompleted command ids (FIFO)
 
     def call(self, request):
         """Sends request (a dict) with the next id; returns (line, result)."""
         self.next_id += 1
         request["id"] = self.next_id
+        self.last_request = request
         self.conn.send(json.dumps(request, separators=(",", ":"), ensure_ascii=False))
         timeout = self.args.start_timeout if self.first else self.args.call_timeout
         self.first = False
@@ -214,7 +215,7 @@ def run(args):
             try:
                 nxt, bad = r.step(st)
             except Fault as f:
-                return mismatch(st["step"], n, st, st["request"], expected_text(st), f.kind + ": " + f.detail)
+                return mismatch(st["step"], n, st, r.last_request, expected_text(st), f.kind + ": " + f.detail)
             if bad is not None:
                 return mismatch(st["step"], n, st, bad[0], expected_text(st), bad[1])
             node, done = nxt, done + 1

@@ -178,3 +178,26 @@ func walkScript(t *testing.T, script []byte, recv []string) []string {
 
 func itoa(i int) string    { return utoa(uint64(i)) }
 func utoa(v uint64) string { b, _ := json.Marshal(v); return string(b) }
+
+// TestExportIsDeterministic: the same failure file exports to the same
+// bytes (no ports, times or random ids in the generated files).
+func TestExportIsDeterministic(t *testing.T) {
+	for _, mi := range vdiref.Mutants {
+		ff := &failfile.File{Model: "vdi", Profile: mi.Profiles[0], Target: "vdi:exec:./shim", Sequence: mi.Sequence}
+		for _, format := range []string{FormatVDIScript, FormatGoTest} {
+			a, err := Export(ff, format, "repro_test")
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := Export(ff, format, "repro_test")
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range a {
+				if !bytes.Equal(a[i].Data, b[i].Data) {
+					t.Errorf("%s %s: %s differs between two exports", mi.Name, format, a[i].Name)
+				}
+			}
+		}
+	}
+}
