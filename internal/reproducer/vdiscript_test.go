@@ -16,6 +16,8 @@ import (
 	"github.com/specgate/specgate/internal/runner"
 	"github.com/specgate/specgate/internal/shim"
 	"github.com/specgate/specgate/internal/vdiapi"
+	"github.com/specgate/specgate/models"
+	"github.com/specgate/specgate/models/vdi"
 )
 
 // replayWire replays seq the way `specgate replay` does against the
@@ -199,5 +201,42 @@ func TestExportIsDeterministic(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestScriptListsEveryAllowedOutcome: a call the model allows several
+// answers to (server.CloseDevice after an abort: VD_E_ABORT or NOERROR)
+// lists them all, and every outcome leads to a node of the next step
+// (or ends the sequence).
+func TestScriptListsEveryAllowedOutcome(t *testing.T) {
+	seq := []models.Action{{Op: vdi.OpCreate, Idx: -1, Arg: 1}, {Op: vdi.OpSignalAbort, Idx: -1},
+		{Op: vdi.OpServerCloseDevice, Idx: 0}, {Op: vdi.OpGetConfiguration, Idx: -1}}
+	script, err := VDIScript(&failfile.File{Model: "vdi", Profile: "strict", Sequence: seq})
+	if err != nil {
+		t.Fatal(err)
+	}
+	nodes := map[int]stepLine{}
+	lines := bytes.Split(bytes.TrimSpace(script), []byte("\n"))
+	for _, l := range lines[3 : len(lines)-1] {
+		var s stepLine
+		if err := json.Unmarshal(l, &s); err != nil {
+			t.Fatal(err)
+		}
+		nodes[s.Node] = s
+	}
+	multi := false
+	for _, s := range nodes {
+		multi = multi || len(s.Expect) > 1
+		for _, x := range s.Expect {
+			if n, ok := nodes[x.Next]; x.Next != -1 && (!ok || n.Step != s.Step+1) {
+				t.Errorf("node %d (step %d): outcome %s leads to node %d, not a node of step %d", s.Node, s.Step, x.Name, x.Next, s.Step+1)
+			}
+			if x.Next == -1 && s.Step != len(seq) {
+				t.Errorf("node %d: outcome %s ends the sequence at step %d of %d", s.Node, x.Name, s.Step, len(seq))
+			}
+		}
+	}
+	if !multi {
+		t.Fatalf("no step lists several outcomes:\n%s", script)
 	}
 }
