@@ -72,8 +72,9 @@ func Export(ff *failfile.File, format, pkg string) ([]File, error) {
 	return nil, fmt.Errorf("%w %q (want %s)", ErrUnknownFormat, format, strings.Join(Formats, ", "))
 }
 
-// DefaultOut is the output path used when --out is not given: next to
-// nothing, in the current directory, named after the failure file.
+// DefaultOut is the output path used when --out is not given: a path in
+// the current directory named after the failure file (a directory for a
+// vdi-script, a _test.go file for a go-test).
 func DefaultOut(ff *failfile.File, format string) string {
 	base := strings.TrimSuffix(ff.Name(), ".json")
 	if format == FormatGoTest {
