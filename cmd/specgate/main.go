@@ -64,6 +64,7 @@ const topHelp = `specgate — conformance test harness and protocol fuzzer
 Usage:
   specgate run     [flags]          fuzz models against a target (default: embedded references)
   specgate replay  FILE [flags]     replay a saved failure file
+  specgate export  FILE --format F  write a standalone reproducer (vdi-script, go-test)
   specgate models  [--json]         list models, clauses and ambiguities
   specgate statement init|check     write or check a vendor's conformance statement
   specgate shim-check --target T    check that a VDI shim speaks the protocol
@@ -119,6 +120,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		if err == nil {
 			return code
 		}
+	case "export":
+		err = cmdExport(args[1:], stdout, stderr)
 	case "baseline":
 		err = cmdBaseline(args[1:], stdout, stderr)
 	case "models":
@@ -140,7 +143,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stdout, topHelp)
 		return ExitConformant
 	default:
-		err = usagef("unknown command %q (want run, replay, models, statement, shim-check, baseline, merge, diff, corpus, fixture or version)", args[0])
+		err = usagef("unknown command %q (want run, replay, export, models, statement, shim-check, baseline, merge, diff, corpus, fixture or version)", args[0])
 	}
 	if err == nil {
 		return ExitConformant
