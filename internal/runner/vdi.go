@@ -129,11 +129,13 @@ type vdiSession struct {
 	lastHR  uint32
 	lastCmd vdiapi.Command
 	lastErr error
+	lastK   int // the outcome the last step took, -1 when it diverged
 }
 
 // Step runs one action: the driver makes the call, the model judges it.
 func (s *vdiSession) Step(ctx context.Context, i int, a models.Action) (*engine.Divergence, bool) {
 	s.canContinue = false
+	s.lastK = -1
 	e := s.m.Expect(a)
 	if e.N == 0 {
 		return nil, false
@@ -178,6 +180,7 @@ func (s *vdiSession) Step(ctx context.Context, i int, a models.Action) (*engine.
 		}
 	}
 	s.m.ApplyOutcome(a, &e, k)
+	s.lastK = k
 	if s.m.State == vdi.DNE {
 		for d := range s.ids {
 			s.ids[d] = s.ids[d][:0]
@@ -340,4 +343,17 @@ func (s *vdiSession) Answer() string {
 		out += fmt.Sprintf(" command {code %d, size %d}", s.lastCmd.Code, s.lastCmd.Size)
 	}
 	return out
+}
+
+// VDIOutcome reports what the last step of a VDI session did: the status
+// the SUT answered, the model's state after it, and which of the allowed
+// outcomes it took (-1 when the step diverged). Suites use it to assert
+// more than conformance (a set-up step took the expected path) without
+// judging the SUT again. ok is false for a session of another model.
+func VDIOutcome(s engine.Session) (hr vdi.HR, state vdi.State, taken int, ok bool) {
+	vs, ok := s.(*vdiSession)
+	if !ok {
+		return 0, 0, -1, false
+	}
+	return vdi.HR(vs.lastHR), vs.m.State, vs.lastK, true
 }

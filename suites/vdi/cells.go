@@ -12,8 +12,8 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/specgate/specgate/internal/engine"
 	"github.com/specgate/specgate/internal/runner"
-	"github.com/specgate/specgate/internal/vdiapi"
 	"github.com/specgate/specgate/models"
 	"github.com/specgate/specgate/models/vdi"
 	"github.com/specgate/specgate/suites/harness"
@@ -41,58 +41,43 @@ const (
 	closePending
 )
 
-// fixture drives one device set: the model says what is allowed, the
-// driver makes the calls, and each step is asserted with Gomega.
+// fixture drives one device set through the runner's session, the one
+// place that compares what the SUT did with what the model allows; the
+// suite asserts on its verdicts.
 type fixture struct {
-	m     *vdi.Model
-	set   string
-	dev   []string
-	ids   [vdi.MaxDevices][]uint64
+	s     engine.Session
 	ctx   context.Context
+	n     int
 	steps []string
 }
 
-func newFixture(p vdi.Profile) *fixture {
-	f := &fixture{m: vdi.New(p), set: fmt.Sprintf("suite-%d-%d", GinkgoParallelProcess(), setCounter.Add(1)), ctx: context.Background()}
-	for i := 0; i <= vdi.MaxDevices; i++ {
-		f.dev = append(f.dev, vdiapi.DeviceName(f.set, i))
-	}
+func newFixture(prof string) *fixture {
+	ctx := context.Background()
 	// A reference implementation emulates the profile it is told.
-	_, err := harness.VDI.Hello(f.ctx, p.String())
+	_, err := harness.VDI.Hello(ctx, prof)
 	Expect(err).NotTo(HaveOccurred(), "shim.hello")
-	DeferCleanup(func() { _ = harness.VDI.Reset(context.Background(), f.set) })
-	return f
+	t, err := runner.NewVDITarget(harness.VDI, prof, nil)
+	Expect(err).NotTo(HaveOccurred())
+	s, err := t.NewSession(ctx, fmt.Sprintf("suite-%d-%d", GinkgoParallelProcess(), setCounter.Add(1)), false)
+	Expect(err).NotTo(HaveOccurred())
+	DeferCleanup(func() { s.Close(context.Background()) })
+	return &fixture{s: s, ctx: ctx}
 }
 
-// do performs a and returns the observed status, asserting it is allowed.
-func (f *fixture) do(a models.Action) vdi.HR {
+// do performs a through the session, asserts that the runner found it
+// allowed, and returns the status, the state after it and the outcome
+// taken.
+func (f *fixture) do(a models.Action) (vdi.HR, vdi.State, int) {
 	GinkgoHelper()
-	e := f.m.Expect(a)
-	Expect(e.N).To(BeNumerically(">", 0), "%v cannot be judged in %v", a, f.m.State)
-	var id uint64
-	if a.Op == vdi.OpCompleteCommand && len(f.ids[a.Idx]) > 0 {
-		id = f.ids[a.Idx][0]
+	d, executed := f.s.Step(f.ctx, f.n, a)
+	f.n++
+	Expect(executed).To(BeTrue(), "%v cannot be judged here", a)
+	hr, st, k, _ := runner.VDIOutcome(f.s)
+	f.steps = append(f.steps, fmt.Sprintf("%v -> %v", a, hr))
+	if d != nil {
+		Fail("after " + strings.Join(f.steps, "; ") + ": " + d.Message())
 	}
-	hr, cmd, err := runner.CallVDI(f.ctx, harness.VDI, f.set, f.dev, f.m, a, id)
-	Expect(err).NotTo(HaveOccurred(), "%v", a)
-	allowed := make([]vdi.HR, e.N)
-	for i := range allowed {
-		allowed[i] = e.Out[i].HR
-	}
-	f.steps = append(f.steps, fmt.Sprintf("%v -> %v", a, vdi.HR(hr)))
-	Expect(vdi.HR(hr)).To(BeElementOf(allowed), "after %s: %v in %v must give one of %v [%s]",
-		strings.Join(f.steps, "; "), a, e.State, allowed, e.Clause())
-	k := e.Match(vdi.HR(hr))
-	if a.Op == vdi.OpGetCommand && vdi.HR(hr) == vdi.NOERROR {
-		Expect(cmd.Code).To(Equal(e.WantCmd.Code), "command code")
-		Expect(cmd.Size).To(Equal(e.WantCmd.Size), "command size")
-		f.ids[a.Idx] = append(f.ids[a.Idx], cmd.ID)
-	}
-	if a.Op == vdi.OpCompleteCommand && vdi.HR(hr) == vdi.NOERROR && id != 0 {
-		f.ids[a.Idx] = f.ids[a.Idx][1:]
-	}
-	f.m.ApplyOutcome(a, &e, k)
-	return vdi.HR(hr)
+	return hr, st, k
 }
 
 func goal(s vdi.State, v variant, a models.Action) func(*vdi.Model) bool {
@@ -180,14 +165,15 @@ var _ = Describe("VDI client transitions", func() {
 			if path == nil {
 				Skip(fmt.Sprintf("the %s profile does not judge %v in %v (see its ambiguities)", prof, a, st))
 			}
-			f := newFixture(p)
+			f := newFixture(prof)
+			m := vdi.New(p)
 			for _, step := range path {
-				want := f.m.Expect(step).Out[0].HR
-				Expect(f.do(step)).To(Equal(want), "set-up step %v", step)
+				m.Assume(step)
+				_, _, k := f.do(step)
+				Expect(k).To(Equal(0), "set-up step %v took another allowed outcome than the path's", step)
 			}
-			e := f.m.Expect(a)
-			hr := f.do(a)
-			next := f.m.State
+			e := m.Expect(a)
+			hr, next, _ := f.do(a)
 			if p == vdi.Strict && e.Clause() == vdi.CellID(st, fn) {
 				// The strict profile is the seed table: the outcome taken must be one of the cell's.
 				Expect(seedOutcomes(vdi.SeedTable[fn][st], st)).To(ContainElement(fmt.Sprintf("%v -> %v", hr, next)))
