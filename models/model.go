@@ -164,6 +164,23 @@ type Info struct {
 	Ambiguities []Ambiguity `json:"ambiguities"`
 	// Cells lists the state x call cells coverage is measured against.
 	Cells []string `json:"cells"`
+	// Stimuli are the calls that drive the environment rather than the
+	// system under test (the VDI server.* side, the IPAM control
+	// endpoint), with their exact semantics.
+	Stimuli []Stimulus `json:"stimuli,omitempty"`
+}
+
+// Stimulus is a call whose only purpose is to drive the environment. It is
+// issued only where When holds, must answer Answer, and then has the
+// effect Does. A stimulus that answers otherwise makes the sequence
+// inconclusive (environment), never a divergence of the SUT: it is not the
+// interface under test.
+type Stimulus struct {
+	Op     string `json:"op"`
+	When   string `json:"when"`
+	Answer string `json:"answer"`
+	Does   string `json:"does"`
+	Source string `json:"source"`
 }
 
 // Profiles shared by all models.

@@ -44,6 +44,7 @@ func cmdReplay(args []string, stdout, stderr io.Writer) (int, error) {
 	profile := fs.String("profile", "", "profile (default: the file's profile)")
 	verbose := fs.Bool("v", false, "print every step: its request, the SUT's answer and the verdict")
 	rf := &runFlags{stderr: stderr, parallel: 1}
+	fs.BoolVar(&rf.strictEnvironment, "strict-environment", false, "exit 1 when the replay is inconclusive (a stimulus did not do what the sequence needs)")
 	fs.Var(&rf.statements, "statement", "judge by this conformance statement's choices instead of the file's profile")
 	fs.DurationVar(&rf.callTimeout, "call-timeout", 5*time.Second, "deadline of every call to the SUT")
 	fs.DurationVar(&rf.startTimeout, "start-timeout", shim.DefaultStartTimeout, "VDI: deadline of the first shim.hello a new shim child or connection answers (its start-up); every other call has --call-timeout")
@@ -126,6 +127,16 @@ func cmdReplay(args []string, stdout, stderr io.Writer) (int, error) {
 	// The same kind of divergence at the same clause reproduces it, even
 	// when a late callback lands one step later than it did originally.
 	same := d.Signature() == ff.Divergence.Signature()
+	if d.Kind == engine.KindInconclusive {
+		fmt.Fprintln(stdout, "INCONCLUSIVE (environment): "+d.Message())
+		for _, l := range transcript {
+			fmt.Fprintln(stdout, "  "+l)
+		}
+		if rf.strictEnvironment {
+			return ExitDivergence, nil
+		}
+		return ExitConformant, nil
+	}
 	if same {
 		fmt.Fprintln(stdout, "REPRODUCED: "+d.Message())
 	} else {

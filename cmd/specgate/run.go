@@ -83,6 +83,8 @@ type runFlags struct {
 	shimEnv shimEnv
 	// vendor conformance statements, one per model (--statement FILE)
 	statements statementFlag
+	// strictEnvironment: an inconclusive (environment) sequence fails
+	strictEnvironment bool
 	// replayFlags are the connection flags the user set, passed on to
 	// every printed replay command (setFlags).
 	replayFlags []string
@@ -116,6 +118,7 @@ func parseRunFlags(args []string, stderr io.Writer) (*runFlags, error) {
 	fs.Float64Var(&rf.minCoverage, "min-coverage", 0, "fail (exit 5) when a model's cell coverage is below this fraction (0..1), e.g. 0.8")
 	fs.DurationVar(&rf.budget, "budget", 0, "stop fuzzing after this long (e.g. 10m) and still write complete reports")
 	fs.StringVar(&rf.shard, "shard", "", "run shard i of n (\"i/n\", 0 <= i < n) of the checks; combine with specgate merge")
+	fs.BoolVar(&rf.strictEnvironment, "strict-environment", false, "fail (exit 1) when a stimulus (VDI server.*, the IPAM control endpoint) leaves a sequence inconclusive; by default those are reported apart and do not fail the run")
 	fs.Var(&rf.statements, "statement", "vendor conformance statement (specgate statement init): judge the model it names by its declared choices instead of --profile; once per model")
 	fs.StringVar(&rf.progress, "progress", "auto", "progress display: auto (bar on a TTY, lines otherwise), bar, lines or none")
 	addSOAPFlags(fs, rf)
@@ -269,7 +272,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 	first, count := rf.shardRange()
 	rep := &report.Report{Schema: report.Schema, SchemaVersion: report.SchemaVersion, Run: report.Run{
 		Version: version.Version, Target: spec.Raw, Profile: rf.profile, Seed: rf.seed, Checks: count,
-		Shard: rf.shard, Started: time.Now().UTC(), Build: buildInfo(),
+		Shard: rf.shard, Started: time.Now().UTC(), Build: buildInfo(), StrictEnvironment: rf.strictEnvironment,
 	}}
 	fmt.Fprintf(stdout, "%s  checks %d (from %d)\n", report.Banner(rep), count, first)
 
@@ -309,7 +312,11 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 		addFailure := func(f engine.Failure, path, replay string) {
 			redactFailure(rf.redactor, &f)
 			ff := failfile.FromFailure(f, spec.Raw, version.Version)
-			mr.Divergences = append(mr.Divergences, report.Divergence{Divergence: f.Divergence,
+			list := &mr.Divergences
+			if f.Divergence.Kind == engine.KindInconclusive {
+				list = &mr.Inconclusive
+			}
+			*list = append(*list, report.Divergence{Divergence: f.Divergence,
 				Signature: report.SignatureOf(mb.name, f.Divergence), Sequence: f.Sequence, Steps: ff.Steps,
 				Original: f.Original, Seed: f.Seed, Check: f.Check, Transcript: f.Transcript, Answers: f.Answers, File: path, Replay: replay,
 				Class: f.Class, Reproduced: f.Reproduced, Verify: f.Verify, ShrinkReplays: f.Replays,

@@ -19,7 +19,15 @@ const (
 	KindHang        = "hang"        // the SUT did not answer before the deadline
 	KindMalformed   = "malformed"   // the SUT answered something unparseable
 	KindUnreachable = "unreachable" // the SUT could not be reached at all
+	// KindInconclusive: a stimulus (a call that drives the environment,
+	// not the SUT's interface) did not do what the sequence needs, so the
+	// sequence proves nothing about the SUT. Reported apart from
+	// divergences; it does not fail a run unless --strict-environment.
+	KindInconclusive = "inconclusive"
 )
+
+// EnvironmentDetail starts the Detail of an inconclusive result.
+const EnvironmentDetail = "environment: "
 
 // Divergence is what a Session reports when a step breaks the model. Every
 // field must be deterministic for a given sequence: no ports, ids, times.

@@ -84,6 +84,7 @@ type htmlModel struct {
 	FailAnchor                   map[string]string // clause id -> first divergence anchor
 	Fenced                       []engine.Fence
 	Faults                       []Fault
+	Inconclusive                 []Divergence
 }
 
 type htmlAmbiguity struct {
@@ -154,7 +155,7 @@ func buildHTMLView(r *Report) *htmlView {
 	v.Data = htmlData{Verdict: r.Verdict, ExitCode: r.ExitCode, Models: []htmlDataModel{}}
 	for i := range r.Models {
 		m := &r.Models[i]
-		hm := &htmlModel{Name: m.Name, Title: m.Title, Profile: modelProfile(r, m), Anchor: anchor("m", m.Name),
+		hm := &htmlModel{Name: m.Name, Title: m.Title, Profile: modelProfile(r, m), Anchor: anchor("m", m.Name), Inconclusive: m.Inconclusive,
 			Checks: m.Checks, Steps: m.Steps, Ratio: cellRatio(m), FailAnchor: map[string]string{},
 			Fenced: m.Fenced, Faults: m.Faults}
 		dm := htmlDataModel{Name: m.Name, Anchor: hm.Anchor, Cells: map[string]int{}, Unreachable: []string{}, Divergences: []htmlDataDivRef{}}

@@ -132,6 +132,20 @@ func MarshalJUnit(r *Report) ([]byte, error) {
 			suite.Tests++
 			suite.Cases = append(suite.Cases, c)
 		}
+		for i := range m.Inconclusive {
+			d := &m.Inconclusive[i]
+			c := junitCase{Classname: classname + "/environment", Name: d.Action + " in " + d.Cell, Time: "0",
+				Skipped: &junitSkipped{Message: "inconclusive: " + d.Message()}, SystemOut: failureText(d)}
+			if r.Run.StrictEnvironment {
+				c.Skipped = nil
+				c.Failure = &junitFailure{Message: d.Message(), Type: d.Kind, Text: "\n" + failureText(d) + "\n"}
+				suite.Failures++
+			} else {
+				suite.Skipped++
+			}
+			suite.Tests++
+			suite.Cases = append(suite.Cases, c)
+		}
 		ts.Tests += suite.Tests
 		ts.Failures += suite.Failures
 		ts.Skipped += suite.Skipped

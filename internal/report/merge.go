@@ -3,6 +3,7 @@ package report
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 
 	"github.com/specgate/specgate/internal/coverage"
@@ -58,7 +59,7 @@ func Merge(reports []*Report) (*Report, error) {
 	if out.SchemaVersion == 0 {
 		out.SchemaVersion = SchemaVersion
 	}
-	out.Run = Run{Version: first.Run.Version, Target: first.Run.Target, Profile: first.Run.Profile, Seed: first.Run.Seed,
+	out.Run = Run{Version: first.Run.Version, Target: first.Run.Target, Profile: first.Run.Profile, Seed: first.Run.Seed, StrictEnvironment: first.Run.StrictEnvironment,
 		Build: first.Run.Build}
 	index := map[string]int{}   // model name -> index in out.Models
 	bySig := []map[string]int{} // per model: signature -> index in Divergences
@@ -111,6 +112,7 @@ func Merge(reports []*Report) (*Report, error) {
 			for _, w := range m.Warnings {
 				om.Warnings = append(om.Warnings, "shard "+r.Run.Shard+": "+w)
 			}
+			om.Inconclusive = mergeInconclusive(om.Inconclusive, m)
 			for _, d := range m.Divergences {
 				d.Signature = SignatureOf(m.Name, d.Divergence)
 				d.Known = false
@@ -136,4 +138,20 @@ func Merge(reports []*Report) (*Report, error) {
 	}
 	Recompute(out)
 	return out, nil
+}
+
+// mergeInconclusive adds m's inconclusive sequences to into, one per
+// signature (the earliest check's).
+func mergeInconclusive(into []Divergence, m Model) []Divergence {
+	for _, d := range m.Inconclusive {
+		d.Signature = SignatureOf(m.Name, d.Divergence)
+		j := slices.IndexFunc(into, func(o Divergence) bool { return o.Signature == d.Signature })
+		switch {
+		case j < 0:
+			into = append(into, d)
+		case d.Check < into[j].Check:
+			into[j] = d
+		}
+	}
+	return into
 }

@@ -51,6 +51,9 @@ type Run struct {
 	// Build is the binary that ran: commit (and whether it was dirty),
 	// date and Go version, as "specgate version" prints them.
 	Build *version.Build `json:"build,omitempty"`
+	// StrictEnvironment: an inconclusive (environment) sequence fails the
+	// run (--strict-environment).
+	StrictEnvironment bool `json:"strictEnvironment,omitempty"`
 }
 
 // Model is one model's results.
@@ -74,6 +77,12 @@ type Model struct {
 	// nil when it ran a whole profile.
 	Statement   *Statement   `json:"statement,omitempty"`
 	Divergences []Divergence `json:"divergences"`
+	// Inconclusive lists the sequences a stimulus (a call that drives the
+	// environment: VDI server.*, the IPAM control endpoint) left
+	// inconclusive, kind "inconclusive", one per signature. They are not
+	// divergences of the SUT and do not fail the run unless
+	// --strict-environment.
+	Inconclusive []Divergence `json:"inconclusive,omitempty"`
 	// Warnings are run-level findings no sequence can be blamed for (for
 	// example callbacks that arrived after their session's settle window).
 	Warnings []string `json:"warnings,omitempty"`

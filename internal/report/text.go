@@ -86,6 +86,7 @@ type textTotals struct {
 	unreachable                               int
 	newDivs, knownDivs                        int
 	cells, reached                            int
+	inconclusive                              int
 }
 
 func (t *textWriter) printf(format string, args ...any) {
@@ -226,6 +227,15 @@ func (t *textWriter) model(r *Report, m *Model, tot *textTotals) {
 		}
 		for _, why := range reasons {
 			t.printf("    %s cells %s unreachable: %s\n", t.c(ansiDim, "-"), strings.Join(byReason[why], ", "), why)
+		}
+	}
+	tot.inconclusive += len(m.Inconclusive)
+	for i := range m.Inconclusive {
+		d := &m.Inconclusive[i]
+		t.printf("    %s %s at step %d in %s [%s]: expected %s; observed %s (%s)\n", t.c(ansiYellow, "? inconclusive:"),
+			d.Action, d.Step, d.Cell, d.Clause, strings.Join(d.Expected, " | "), d.Observed, d.Detail)
+		if d.File != "" {
+			t.printf("        Saved:  %s\n        Replay: %s\n", d.File, d.Replay)
 		}
 	}
 	for _, w := range m.Warnings {
@@ -382,8 +392,12 @@ func (t *textWriter) summary(r *Report, tot *textTotals) {
 	default:
 		verdict = t.c(ansiRed+ansiBold, verdict)
 	}
-	t.printf("\n%d clauses: %d passed, %d failed, %d known deviations, %d not reached, %d not reachable; %d new divergences, %d known; cell coverage %.1f%%; %s\n",
-		tot.clauses, tot.passed, tot.failed, tot.known, tot.unreached, tot.unreachable, tot.newDivs, tot.knownDivs, 100*ratio, verdict)
+	inc := ""
+	if tot.inconclusive > 0 {
+		inc = fmt.Sprintf(", %d inconclusive (environment)", tot.inconclusive)
+	}
+	t.printf("\n%d clauses: %d passed, %d failed, %d known deviations, %d not reached, %d not reachable; %d new divergences, %d known%s; cell coverage %.1f%%; %s\n",
+		tot.clauses, tot.passed, tot.failed, tot.known, tot.unreached, tot.unreachable, tot.newDivs, tot.knownDivs, inc, 100*ratio, verdict)
 }
 
 // sortedKeys returns m's keys in order.

@@ -40,6 +40,8 @@ const (
 	VerdictLowCoverage = "coverage-below-minimum"
 	VerdictInterrupted = "interrupted"
 	VerdictPartial     = "partial"
+	// VerdictInconclusive: only stimuli failed, under --strict-environment.
+	VerdictInconclusive = "inconclusive: environment"
 )
 
 // IsFaultKind reports whether a divergence kind means the SUT itself was
@@ -89,9 +91,15 @@ func Recompute(r *Report) {
 			}
 		}
 	}
+	inconclusive := false
+	for _, m := range r.Models {
+		inconclusive = inconclusive || len(m.Inconclusive) > 0
+	}
 	switch {
 	case hasDiv:
 		r.ExitCode, r.Verdict = ExitDivergence, VerdictDivergent
+	case inconclusive && r.Run.StrictEnvironment:
+		r.ExitCode, r.Verdict = ExitDivergence, VerdictInconclusive
 	case hasFault:
 		r.ExitCode, r.Verdict = ExitUnreachable, VerdictUnreachable
 	case r.Run.Interrupted:

@@ -556,8 +556,11 @@ func (s *ipamSession) control(ctx context.Context, i int, a models.Action, e *ip
 	}
 	s.logf("-> control %s", a)
 	if err := s.t.ctl.Set(ctx, adm); err != nil {
+		// The control endpoint drives the environment: its failure makes
+		// the sequence inconclusive, never a divergence of the server.
 		d := s.fault(i, a, e, ipam.ClControlADM, err)
 		d.Expected = []string{"204 from the control endpoint"}
+		d.Kind, d.Observed, d.Detail = engine.KindInconclusive, "control endpoint: "+d.Observed, engine.EnvironmentDetail+d.Detail
 		return d
 	}
 	if a.Op == ipam.OpCtlRelease {

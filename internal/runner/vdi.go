@@ -150,6 +150,11 @@ func (s *vdiSession) Step(ctx context.Context, i int, a models.Action) (*engine.
 		return s.fault(i, a, &e, err), true
 	}
 	k := e.Match(vdi.HR(hr))
+	if k < 0 && vdi.IsStimulus(a.Op) {
+		d := s.diverge(i, a, &e, e.Clause(), vdi.HR(hr).String(), engine.EnvironmentDetail+"the server-side call did not do what the sequence needs")
+		d.Kind = engine.KindInconclusive
+		return d, true
+	}
 	if k < 0 {
 		s.canContinue = noEffect(&e, vdi.HR(hr))
 		return s.diverge(i, a, &e, e.Clause(), vdi.HR(hr).String(), ""), true

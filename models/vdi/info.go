@@ -66,6 +66,7 @@ func Info() models.Info {
 		models.Clause{ID: ClauseAbnormalTerminate, Source: srcAbnormalTerm, Text: "When either the client or server invokes the SignalAbort interface, the virtual device set enters the Abort state."},
 	)
 	inf.Ambiguities = Ambiguities
+	inf.Stimuli = Stimuli
 	for _, s := range States {
 		for _, op := range Ops {
 			inf.Cells = append(inf.Cells, CellName(s, op))

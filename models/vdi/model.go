@@ -262,16 +262,35 @@ func (m *Model) Expect(a models.Action) (e Expect) {
 		m.expectSignalAbort(&e)
 	case OpClose:
 		m.expectClose(&e)
-	case OpServerOpen:
-		m.expectServerOpen(&e)
-	case OpServerSendCommand:
-		m.expectServerSendCommand(a.Idx, &e)
-	case OpServerCloseDevice:
-		m.expectServerCloseDevice(a.Idx, &e)
-	case OpServerSignalAbort:
-		m.expectServerSignalAbort(&e)
+	case OpServerOpen, OpServerSendCommand, OpServerCloseDevice, OpServerSignalAbort:
+		if m.issuable(a.Op, a.Idx) { // a stimulus: only where a real server could call it
+			m.expectServer(a, &e)
+		}
 	}
 	return
+}
+
+func (m *Model) expectServer(a models.Action, e *Expect) {
+	switch a.Op {
+	case OpServerOpen:
+		m.expectServerOpen(e)
+	case OpServerSendCommand:
+		m.expectServerSendCommand(a.Idx, e)
+	case OpServerCloseDevice:
+		m.expectServerCloseDevice(a.Idx, e)
+	case OpServerSignalAbort:
+		m.expectServerSignalAbort(e)
+	}
+}
+
+// IsStimulus reports whether op drives the environment (a server-side
+// call) rather than the client under test.
+func IsStimulus(op string) bool {
+	switch op {
+	case OpServerOpen, OpServerSendCommand, OpServerCloseDevice, OpServerSignalAbort:
+		return true
+	}
+	return false
 }
 
 // cell is the seed table's clause for function f in the current state.

@@ -8,6 +8,9 @@ import "github.com/specgate/specgate/models"
 func Reach(p Profile) models.Reach {
 	r := models.Reach{Cells: map[string]string{}, Clauses: map[string]string{}}
 	table := "the profile reads the seed table instead ("
+	for c, why := range stimulusCells() {
+		r.Cells[c] = why
+	}
 	if !p.ref(a3ServerAbort) {
 		for _, s := range States {
 			r.Cells[CellName(s, OpServerSignalAbort)] = "the profile reads the seed table, where only the client's SignalAbort leads to Abort (VDI-A3): server aborts are not exercised"
