@@ -140,7 +140,6 @@ func (s *Statement) Differences(inf models.Info, profile string) []string {
 	return out
 }
 
-
 // Has reports whether the statement declares capability name.
 func (s *Statement) Has(name string) bool { return s.Capabilities[name] }
 

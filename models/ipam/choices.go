@@ -70,4 +70,3 @@ func (m *Model) faultAllowed(fam Family) bool {
 	}
 	return ok
 }
-

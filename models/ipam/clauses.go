@@ -101,21 +101,21 @@ var Ambiguities = []models.Ambiguity{
 			side("failure branch", "MS-IPAMM2 3.15.4.7 step 6.3", "a failed conversion sets it FALSE", ClSchemaStep3, ClSchemaStep1, ClQueryProgress),
 		},
 		Choice: map[string]string{"strict": "literal", "documented": "failure branch"},
-		Notes: map[string]string{"strict": "it stays TRUE", "documented": "it is FALSE again"}},
+		Notes:  map[string]string{"strict": "it stays TRUE", "documented": "it is FALSE again"}},
 	{ID: "IPAM-E6", Summary: "Start notification before the checks",
 		Sides: []models.AmbiguitySide{
 			side("preamble", "MS-IPAMM2 3.15.4.7 (seed 001)", "Upon receiving Start the server MUST invoke the start notification, then runs steps 1-6: rejected sessions get Start first", ClSchemaStart, ClProvStart),
 			side("figures", "MS-IPAMM2 Figures 8 and 11", "a session may go from Callback Initialized to Completed", ClSchemaStart, ClProvStart),
 		},
 		Choice: map[string]string{"strict": "preamble", "documented": "figures"},
-		Notes: map[string]string{"strict": "every started session gets the start notification first", "documented": "a rejection may skip the start notification"}},
+		Notes:  map[string]string{"strict": "every started session gets the start notification first", "documented": "a rejection may skip the start notification"}},
 	{ID: "IPAM-E13", Summary: "Complete without Start",
 		Sides: []models.AmbiguitySide{
 			side("state tables", "MS-IPAMM2 3.13.1.1 (seed 003), 3.17.1.1 (seed 000)", "only Start leaves Callback Initialized", ClSchemaCBInit, ClProvCBInit, ClSchemaStart, ClProvStart),
 			side("figures", "MS-IPAMM2 Figures 8 and 11", "Callback Initialized -> Completed on NotifyAsync*Complete", ClSchemaCBInit, ClProvCBInit),
 		},
 		Choice: map[string]string{"strict": "state tables", "documented": "figures"},
-		Notes: map[string]string{"strict": "Complete requires a preceding Start", "documented": "Complete may arrive without Start"}},
+		Notes:  map[string]string{"strict": "Complete requires a preceding Start", "documented": "Complete may arrive without Start"}},
 	{ID: "IPAM-E16", Summary: "Action prefix of callbacks",
 		Sides: []models.AmbiguitySide{
 			side("callback port type", "MS-IPAMM2 3.13.4.x.1.1, 3.17.4.x.1.1", "MUST be sent with http://Microsoft.Windows.Ipam/IIpamAsyncSchemaCallback/… (IIpamAsyncProvisionCallback/…)", ClSchemaAction, ClProvAction),
@@ -129,7 +129,7 @@ var Ambiguities = []models.Ambiguity{
 			side("intent", "MS-IPAMM2 3.1.1.3", "only one session may provision at a time", ClProvStep1, ClProvStart),
 		},
 		Choice: map[string]string{"strict": "literal", "documented": "intent"},
-		Notes: map[string]string{"strict": "it stays FALSE, concurrent provisioning is not rejected", "documented": "TRUE while provisioning runs"}},
+		Notes:  map[string]string{"strict": "it stays FALSE, concurrent provisioning is not rejected", "documented": "TRUE while provisioning runs"}},
 	{ID: "IPAM-G1", Summary: "How a pre-operation gate rejection (3.1.4.2) of a one-way Start reports its fault",
 		Sides: []models.AmbiguitySide{
 			side("3.1.4.2", "MS-IPAMM2 3.1.4.2 steps 3 and 4", "an appropriate SOAP fault ... is sent as the response message", ClGate3, ClGate4),

@@ -49,4 +49,3 @@ func (m *Model) Assume(a models.Action) {
 		m.apply(a, e.Out[0])
 	}
 }
-

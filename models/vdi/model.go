@@ -53,16 +53,16 @@ type Profile uint16
 
 // Choice points: the index of each ambiguity in Ambiguities.
 const (
-	a1GetConfigWait = iota // VDI-A1
-	a2GetCommandPoll       // VDI-A2
-	a3ServerAbort          // VDI-A3
-	a4OpenNext             // VDI-A4
-	a5OpenAllOpen          // VDI-A5
-	a6OpenUnknown          // VDI-A6
-	a7CloseOpen            // VDI-A7
-	a8CompleteUnknown      // VDI-A8
-	a9LastClose            // VDI-A9
-	a10CreateEx            // VDI-A10
+	a1GetConfigWait   = iota // VDI-A1
+	a2GetCommandPoll         // VDI-A2
+	a3ServerAbort            // VDI-A3
+	a4OpenNext               // VDI-A4
+	a5OpenAllOpen            // VDI-A5
+	a6OpenUnknown            // VDI-A6
+	a7CloseOpen              // VDI-A7
+	a8CompleteUnknown        // VDI-A8
+	a9LastClose              // VDI-A9
+	a10CreateEx              // VDI-A10
 )
 
 // The two profiles: strict reads the seed table (but VDI-A9's status
