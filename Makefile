@@ -4,7 +4,7 @@ BIN      ?= bin
 PKGS     := ./...
 FUZZTIME ?= 30s
 
-.PHONY: all build deps check-deps test test-short bench bench-detect nightly fuzz suites suites-parallel vet fmt clean
+.PHONY: all build deps check-deps test test-short bench bench-detect nightly fuzz suites suites-parallel vet fmt clean expected
 
 all: build
 
@@ -83,3 +83,12 @@ fmt:
 
 clean:
 	rm -rf $(BIN) specgate-out
+
+# The generated expected-behaviour pages (docs/expected); a test fails when
+# they differ from what the models render.
+expected:
+	for m in vdi ipam; do \
+	  $(GO) run ./cmd/specgate models --format markdown --model $$m > docs/expected/$$m.md && \
+	  $(GO) run ./cmd/specgate models --format expected-json --model $$m > docs/expected/$$m.json && \
+	  $(GO) run ./cmd/specgate models --format csv --model $$m > docs/expected/$$m.csv; \
+	done

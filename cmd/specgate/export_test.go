@@ -38,16 +38,21 @@ func mutantFailure(t *testing.T, mutant, profile, callTimeout string) string {
 	t.Helper()
 	out := t.TempDir()
 	r := specgate(t, 3*time.Minute, "run", "--model", "vdi", "--profile", profile, "--seed", "1",
-		"--checks", "1000", "--fail-fast", "--call-timeout", callTimeout, "--progress", "none",
+		"--checks", "2000", "--fail-fast", "--call-timeout", callTimeout, "--progress", "none",
 		"--target", "vdi:exec:"+specgateBin+" fixture vdi-shim --mutant "+mutant, "--out", out)
 	if r.code != ExitDivergence && r.code != ExitUnreachable {
 		t.Fatalf("run against mutant %s: exit %d\n%s%s", mutant, r.code, r.stdout, r.stderr)
 	}
 	paths, _ := filepath.Glob(filepath.Join(out, "failures", "*.json"))
-	if len(paths) == 0 {
-		t.Fatalf("no failure file for mutant %s\n%s", mutant, r.stdout)
+	for _, p := range paths {
+		// An inconclusive result (a stimulus the mutant's wrong state
+		// refused) does not stop --fail-fast; the divergence is the one.
+		if f, err := failfile.Read(p, validAction); err == nil && f.Divergence.Kind != engine.KindInconclusive {
+			return p
+		}
 	}
-	return paths[0]
+	t.Fatalf("no failure file for mutant %s\n%s", mutant, r.stdout)
+	return ""
 }
 
 // runTool runs name with args in dir (bounded) and returns its exit code

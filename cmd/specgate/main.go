@@ -36,7 +36,8 @@ const (
 )
 
 const exitCodesHelp = `Exit codes:
-  0  conformant: no divergence found (known deviations listed in --baseline do not count)
+  0  conformant: no divergence found (known deviations listed in --baseline and
+     sequences a stimulus left inconclusive (environment) do not count)
   1  new divergence found (or a replayed failure reproduced)
   2  usage or configuration error
   3  SUT unreachable, crashed or hung

@@ -107,7 +107,7 @@ func parseRunFlags(args []string, stderr io.Writer) (*runFlags, error) {
 	fs.DurationVar(&rf.shrinkTime, "shrink-time", 0, "escape hatch: also stop shrinking one failure after this long; a failure it cuts short is marked partial (0 = no time bound)")
 	fs.IntVar(&rf.verify, "verify", engine.DefaultVerify, "replay each failure this many times alone before reporting it (reproduced k/K), 1..100")
 	fs.IntVar(&rf.maxFailures, "max-failures", 20, "shrink and report at most this many distinct divergences per model (1..10000)")
-	fs.BoolVar(&rf.failFast, "fail-fast", false, "stop after the first divergence is shrunk and reported (the run is then partial)")
+	fs.BoolVar(&rf.failFast, "fail-fast", false, "stop after the first divergence is shrunk and reported (the run is then partial); an inconclusive result stops it only with --strict-environment")
 	fs.IntVar(&rf.parallel, "parallel", min(runtime.NumCPU(), maxParallel), "sequences in flight at once, 1..256 (results equal a serial run)")
 	fs.BoolVar(&rf.verbose, "v", false, "log engine events to stderr")
 	fs.StringVar(&rf.jsonOut, "json", "", "JSON report path (default OUT/report.json; - = standard output, the summary then goes to stderr; \"\" after --json= disables)")
@@ -361,7 +361,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 			Model: mb.name, Profile: rf.profile, Seed: rf.seed, Checks: count, FirstCheck: first, Steps: rf.steps,
 			ShrinkTime: rf.shrinkTime, ShrinkReplays: rf.shrinkReplays, Verify: rf.verify,
 			MaxFailures: rf.maxFailures, Logger: log, Parallel: rf.parallel,
-			FailFast: rf.failFast, OnCheck: prog.check, Baselined: orReplayed(baselined(baseline, mb.name), mb.name, corpusSeen),
+			FailFast: rf.failFast, StrictEnvironment: rf.strictEnvironment, OnCheck: prog.check, Baselined: orReplayed(baselined(baseline, mb.name), mb.name, corpusSeen),
 			OnFailure: func(f engine.Failure) {
 				if corpusSeen[divergenceSignature(mb.name, f.Divergence)] {
 					return // reported once already, from the corpus file that shows it

@@ -51,8 +51,13 @@ type Config struct {
 	// when the bound is reached.
 	MaxFailures int
 	// FailFast stops the run after the first failure has been reported
-	// (the run is then not complete: Result.Stopped is set).
+	// (the run is then not complete: Result.Stopped is set). An
+	// inconclusive result (KindInconclusive) does not stop it unless
+	// StrictEnvironment is set: it does not fail the gate either.
 	FailFast bool
+	// StrictEnvironment makes an inconclusive result count as a failure
+	// for FailFast.
+	StrictEnvironment bool
 	// Parallel is the number of sequences in flight (0 or 1 = serial).
 	// Results are identical to a serial run: checks are committed in order.
 	Parallel int
@@ -373,7 +378,7 @@ func (e *Engine) commitCheck(ctx context.Context, res *Result, faults map[string
 	// The signature is known from here on, as it is for every later check
 	// of a serial run: the checks workers run while it is processed stand.
 	e.publish(e.cur.Load().withKnown(sig))
-	stop, lentc := e.lend(tokens)
+	stop, lentc := e.lend(tokens, e.ends(c.d))
 	f, ok := e.process(ctx, c)
 	close(stop)
 	lent = <-lentc
@@ -387,10 +392,15 @@ func (e *Engine) commitCheck(ctx context.Context, res *Result, faults map[string
 	if e.cfg.OnFailure != nil {
 		e.cfg.OnFailure(f)
 	}
-	if e.cfg.FailFast {
+	if e.ends(c.d) {
 		res.Stopped = true
 	}
 	return lent
+}
+
+// ends reports whether failure d ends a FailFast run.
+func (e *Engine) ends(d *Divergence) bool {
+	return e.cfg.FailFast && (d.Kind != KindInconclusive || e.cfg.StrictEnvironment)
 }
 
 // lookahead bounds the checks workers run ahead of the commit, per
@@ -404,12 +414,12 @@ const lookahead = 32
 // Those checks run on the knowledge the run has after the failure (its
 // signature is published first) and are committed in order afterwards, so
 // a lent token changes nothing but when a check runs.
-func (e *Engine) lend(tokens chan<- struct{}) (stop chan struct{}, lent <-chan int) {
+func (e *Engine) lend(tokens chan<- struct{}, last bool) (stop chan struct{}, lent <-chan int) {
 	stop = make(chan struct{})
 	out := make(chan int, 1)
 	go func() {
 		n, limit := 0, lookahead*max(1, e.cfg.Parallel)
-		if e.cfg.FailFast {
+		if last {
 			// The run ends with this failure: later checks would be
 			// dropped, and would only slow its shrink replays down.
 			limit = 0

@@ -153,6 +153,12 @@ func (s *vdiSession) Step(ctx context.Context, i int, a models.Action) (*engine.
 	if k < 0 && vdi.IsStimulus(a.Op) {
 		d := s.diverge(i, a, &e, e.Clause(), vdi.HR(hr).String(), engine.EnvironmentDetail+"the server-side call did not do what the sequence needs")
 		d.Kind = engine.KindInconclusive
+		// A server-side call that failed did nothing to the set: the
+		// model stays where it was and, once this inconclusive result is
+		// known, the sequence goes on, so a client divergence that made
+		// the stimulus fail (a set the client wrongly ended, say) is
+		// still found behind it.
+		s.canContinue = vdi.HR(hr) != vdi.NOERROR && vdi.HR(hr) != vdi.VD_E_CLOSE
 		return d, true
 	}
 	if k < 0 {

@@ -149,6 +149,7 @@ func Info() models.Info {
 		Ambiguities: Ambiguities,
 	}
 	inf.Cells = Cells()
+	inf.Stimuli = Stimuli
 	return inf
 }
 

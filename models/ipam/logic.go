@@ -455,16 +455,13 @@ func (m *Model) observeInit(a models.Action, o *Obs) *Div {
 		if f == o.Fault {
 			keep |= one(w)
 		}
-		d := "response"
-		if f {
-			d = "SOAP fault [" + cl + "]"
-		} else {
+		if !f {
 			cl = clause
 		}
 		if first == "" {
 			first = cl
 		}
-		exp = appendUnique(exp, d)
+		exp = appendUnique(exp, initExpected(w, fam))
 	})
 	if keep == 0 {
 		obs := "response"
@@ -497,11 +494,7 @@ func (m *Model) observeQuery(a models.Action, o *Obs) *Div {
 		if first == "" {
 			first = cl
 		}
-		d := "SOAP fault [" + cl + "]"
-		if !f {
-			d = boolStr(v) + " [" + cl + "]"
-		}
-		exp = appendUnique(exp, d)
+		exp = appendUnique(exp, queryExpected(w, a.Op))
 	})
 	if keep == 0 {
 		obs := boolStr(o.Value)
