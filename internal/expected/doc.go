@@ -59,9 +59,7 @@ func buildVDI() Doc {
 			var out []vdi.Model
 			for k, o := range e.Allowed() {
 				allowed = append(allowed, o.String()+" ["+o.Clause+"]")
-				n := m
-				n.ApplyOutcome(a, &e, k)
-				out = append(out, n)
+				out = append(out, m.After(a, &e, k))
 			}
 			return vdi.CellName(e.State, a.Op), allowed, out
 		}

@@ -4,7 +4,11 @@
 // documentation a vendor reads cannot drift from what specgate judges.
 package expected
 
-import "github.com/specgate/specgate/models"
+import (
+	"strings"
+
+	"github.com/specgate/specgate/models"
+)
 
 // Case is one situation of a cell: the shortest sequence that reaches it
 // and what the model allows of the call there.
@@ -53,7 +57,7 @@ func exploreFrom[S any, K comparable](starts []S, labels []string, alpha []model
 			if allowed == nil {
 				continue
 			}
-			sig := cell + "\x00" + join(allowed)
+			sig := cell + "\x00" + strings.Join(allowed, "\x01")
 			if !have[sig] {
 				have[sig] = true
 				out[cell] = append(out[cell], Case{After: n.path, Allowed: allowed})
@@ -66,14 +70,6 @@ func exploreFrom[S any, K comparable](starts []S, labels []string, alpha []model
 				}
 			}
 		}
-	}
-	return out
-}
-
-func join(xs []string) string {
-	out := ""
-	for _, x := range xs {
-		out += x + "\x01"
 	}
 	return out
 }

@@ -225,8 +225,7 @@ func stepAt(rec *wireRecorder, a models.Action, k nodeKey, node int, id func(nod
 		l.FetchOn = dev[a.Idx]
 	}
 	for i, o := range e.Allowed() {
-		m2 := m
-		m2.ApplyOutcome(a, &e, i)
+		m2 := m.After(a, &e, i)
 		next, err := id(nodeKey{k.step + 1, m2})
 		if err != nil {
 			return l, err

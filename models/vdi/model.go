@@ -612,5 +612,12 @@ func (m *Model) NextCommand(d int) Cmd {
 // in the current state.
 func (m *Model) ApplyOutcome(a models.Action, e *Expect, i int) { m.apply(a, e.Out[i]) }
 
+// After returns a copy of m advanced along outcome i of e (m unchanged):
+// the successor states that exploring the model walks.
+func (m Model) After(a models.Action, e *Expect, i int) Model {
+	m.apply(a, e.Out[i])
+	return m
+}
+
 // String renders an outcome as "NOERROR -> Active".
 func (o Outcome) String() string { return o.HR.String() + " -> " + o.Next.String() }

@@ -26,9 +26,7 @@ func TestReachDeclarationsHold(t *testing.T) {
 				}
 				judged[cell] = true
 				for k := 0; k < e.N; k++ {
-					n := m
-					n.ApplyOutcome(a, &e, k)
-					if !seen[n] {
+					if n := m.After(a, &e, k); !seen[n] {
 						seen[n] = true
 						queue = append(queue, n)
 					}
