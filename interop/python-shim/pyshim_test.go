@@ -45,7 +45,7 @@ func requirePython(t *testing.T) {
 	if os.Getenv("CI") == "true" {
 		t.Fatal("python3 not found on PATH (CI=true, so this is a failure, not a skip)")
 	}
-	t.Skip("SKIP python-shim test: python3 not found on PATH (with CI=true this fails instead)")
+	t.Skip("SKIP python-shim test: python3 not found on PATH; install it with `make deps` (scripts/install-nns.sh brings Debian's python3), and with CI=true this fails instead")
 }
 
 // runReport is the part of report.json these tests read.
