@@ -2,6 +2,10 @@
 """specgate VDI shim (specgate-vdi-shim/1) in front of vdi_impl (acme-pyvdi).
 
 stdio by default; `--listen PORT` serves TCP on 127.0.0.1.
+Compatibility modes: shim.hello's `profile` ("strict", "documented" or
+"choices:VDI-A1=<side>,...") picks the side of every ambiguity, unless
+`--behave PROFILE` pins one mode for the whole process (a product with one
+fixed behaviour; hello's profile is then ignored).
 Standard library only, Python 3.8+.
 """
 import json
@@ -42,8 +46,9 @@ class SetEntry(object):
 
 
 class Shim(object):
-    def __init__(self):
-        self.ns = V.Namespace()
+    def __init__(self, pinned=None):
+        self.pinned = pinned     # a V.Mode from --behave, or None: follow shim.hello
+        self.ns = V.Namespace(pinned)
         self.sets = {}
         self.lock = threading.Lock()
 
@@ -81,8 +86,18 @@ class Shim(object):
     def call(self, method, p):
         if method == "shim.hello":
             req_str(p, "protocol")
+            prof = p.get("profile", "")
+            if not isinstance(prof, str):
+                raise ShimError(-32602, "params.profile must be a string")
+            if self.pinned is None:
+                try:
+                    self.ns.mode = V.Mode.parse(prof)
+                except V.ModeError as ex:
+                    raise ShimError(-32602, "params.profile: %s" % ex)
+            impl = "acme-pyvdi (in-memory, vdi_impl.py; mode %s%s)" % (
+                self.ns.mode.name, ", pinned by --behave" if self.pinned is not None else "")
             return {"hr": hr(V.NOERROR), "protocol": PROTOCOL,
-                    "implementation": "acme-pyvdi (in-memory, vdi_impl.py)", "version": "0.1",
+                    "implementation": impl, "version": "0.2",
                     "capabilities": {"concurrentSets": True, "server": True}}
         if method == "shim.reset":
             s = p.get("set")
@@ -194,7 +209,7 @@ class Shim(object):
 
         if method == "server.SignalAbort":
             r = e.server.SignalAbort()
-            if r == V.NOERROR:
+            if r == V.NOERROR and e.client.state == V.ABORT:   # VDI-A3 "table": no Abort
                 e.aborted = True
             return {"hr": hr(self.note(e, r))}
 
@@ -304,19 +319,35 @@ def serve(shim, rfile, wfile):
 
 def main(argv):
     global TRACE
-    argv = list(argv)
-    if len(argv) >= 3 and argv[1] == "--trace":   # debugging aid: append the wire to a file
-        TRACE = open(argv[2], "a")
-        del argv[1:3]
-    shim = Shim()
-    if len(argv) == 3 and argv[1] == "--listen":
+    args = list(argv[1:])
+    listen = None
+    pinned = None
+    while args:
+        opt = args.pop(0)
+        if opt not in ("--trace", "--listen", "--behave") or not args:
+            sys.stderr.write("usage: shim.py [--trace FILE] [--behave strict|documented|choices:...]"
+                             " [--listen PORT]\n")
+            return 2
+        val = args.pop(0)
+        if opt == "--trace":          # debugging aid: append the wire to a file
+            TRACE = open(val, "a")
+        elif opt == "--listen":
+            listen = int(val)
+        else:
+            try:
+                pinned = V.Mode.parse(val)
+            except V.ModeError as ex:
+                sys.stderr.write("shim.py: --behave: %s\n" % ex)
+                return 2
+    shim = Shim(pinned)
+    if listen is not None:
         import socketserver   # imported only here: keeps stdio start-up short
         class Handler(socketserver.StreamRequestHandler):
             def handle(self):
                 serve(shim, self.rfile, self.wfile)
         socketserver.ThreadingTCPServer.allow_reuse_address = True
         socketserver.ThreadingTCPServer.daemon_threads = True
-        srv = socketserver.ThreadingTCPServer(("127.0.0.1", int(argv[2])), Handler)
+        srv = socketserver.ThreadingTCPServer(("127.0.0.1", listen), Handler)
         srv.serve_forever()
     else:
         serve(shim, sys.stdin.buffer, sys.stdout.buffer)

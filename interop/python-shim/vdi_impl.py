@@ -1,10 +1,14 @@
 """acme-pyvdi: a small in-memory SQL Server VDI (client + server side).
 
-Written from docs/vdi-shim-protocol.md and the clause/ambiguity listing of
-`specgate models` only.  Every method returns an int HRESULT, like the C API.
-Where the listing offers two readings, this implementation follows the
-function reference pages (the `documented` side): that is what a vendor that
-ships one behaviour has to pick.  See README.md, "Decisions".
+Written from docs/vdi-shim-protocol.md, docs/expected/vdi.{md,json} and the
+README's "Profiles, ambiguities and conformance statements" only.  Every
+method returns an int HRESULT, like the C API.
+
+Where the docs offer two readings (ambiguities VDI-A1..A10), the
+implementation has compatibility modes: READINGS below is the one place that
+says what each side of each ambiguity does, and a Mode picks one side per
+ambiguity (a profile, or the choices of a conformance statement).  The
+default mode is `documented`.  See README.md, "Compatibility modes".
 """
 from collections import deque
 
@@ -28,6 +32,100 @@ CONFIG_FIELDS = ("deviceCount", "features", "prefixZoneSize", "alignment",
                  "blockSize", "maxIODepth", "maxTransferSize", "bufferAreaSize")
 
 MAX_DEVICES = 64  # VDI's documented upper bound for a set
+
+# ---------------------------------------------------------------- compatibility modes
+
+# READINGS[ambiguity][side] is what this implementation does on that side. The
+# call sites read Mode.of(ambiguity) and nothing else, so each ambiguity's two
+# behaviours are these two values (side names as `specgate statement init`
+# spells them; docs/expected/vdi.json "ambiguities").
+READINGS = {
+    # GetConfiguration in Configurable before the server has configured the set.
+    #   table: NOERROR -> Initializing, no time-out outcome: answer at once with the
+    #          client's requested configuration.  reference: wait, VD_E_TIMEOUT.
+    "VDI-A1": {"table": "answer", "reference": "timeout"},
+    # GetCommand in Active with nothing pending.  table: "NOERROR or VD_E_CLOSE",
+    # no time-out outcome; an in-memory single-threaded implementation has no
+    # command to hand out and cannot block forever, so both sides answer
+    # VD_E_TIMEOUT (strict does not judge this case: docs/expected/vdi.md).
+    "VDI-A2": {"table": VD_E_TIMEOUT, "reference": VD_E_TIMEOUT},
+    # server.SignalAbort: does it move the client's set to Abort?
+    "VDI-A3": {"table": False, "reference": True},
+    # OpenDevice in Active of another, unopened device.
+    "VDI-A4": {"table": VD_E_PROTOCOL, "reference": NOERROR},
+    # OpenDevice in Active when every device is already open.
+    "VDI-A5": {"table": VD_E_PROTOCOL, "reference": VD_E_OPEN},
+    # OpenDevice of a name not in the set: (answer in Initializing, answer in Active).
+    #   table: names are not considered in Initializing (the first unopened device is
+    #          opened, NOERROR -> Active); VD_E_PROTOCOL in Active, like any OpenDevice.
+    #   reference: VD_E_INVALID in both.
+    "VDI-A6": {"table": (NOERROR, VD_E_PROTOCOL), "reference": (VD_E_INVALID, VD_E_INVALID)},
+    # Close in Active while devices are still open (-> DNE in both).
+    "VDI-A7": {"table": NOERROR, "reference": VD_E_OPEN},
+    # CompleteCommand of a command that is not outstanding on this device.
+    "VDI-A8": {"table": NOERROR, "reference": VD_E_INVALID},
+    # Does a VD_E_CLOSE need every device the client opened to have returned it?
+    #   table: per call (the first VD_E_CLOSE -> NormallyTerminated).
+    "VDI-A9": {"table": False, "status text": True},
+    # CreateEx versus Create.  table B leaves CreateEx unconstrained, so this
+    # implementation lets CreateEx follow Create on both sides.
+    "VDI-A10": {"table A": "like-create", "table B": "like-create"},
+}
+
+PROFILES = {
+    "strict": {"VDI-A1": "table", "VDI-A2": "table", "VDI-A3": "table", "VDI-A4": "table",
+               "VDI-A5": "table", "VDI-A6": "table", "VDI-A7": "table", "VDI-A8": "table",
+               "VDI-A9": "status text", "VDI-A10": "table A"},
+    "documented": {"VDI-A1": "reference", "VDI-A2": "reference", "VDI-A3": "reference",
+                   "VDI-A4": "reference", "VDI-A5": "reference", "VDI-A6": "reference",
+                   "VDI-A7": "reference", "VDI-A8": "reference", "VDI-A9": "status text",
+                   "VDI-A10": "table A"},
+}
+
+
+class ModeError(ValueError):
+    pass
+
+
+class Mode(object):
+    """One side per ambiguity.  parse() takes "strict", "documented" or
+    "choices:VDI-A1=<side>,VDI-A2=<side>,..." (shim.hello's profile)."""
+
+    def __init__(self, sides, name):
+        self.sides = dict(sides)
+        self.name = name
+
+    @staticmethod
+    def parse(text):
+        text = (text or "").strip()
+        if text == "":
+            text = "documented"
+        if text in PROFILES:
+            return Mode(PROFILES[text], text)
+        if not text.startswith("choices:"):
+            raise ModeError("unknown profile %r (want strict, documented or choices:...)" % text)
+        sides = dict(PROFILES["documented"])   # an ambiguity left unnamed keeps documented's side
+        for item in text[len("choices:"):].split(","):
+            item = item.strip()
+            if not item:
+                continue
+            aid, eq, side = item.partition("=")
+            aid, side = aid.strip(), side.strip().strip('"')
+            if not eq or aid not in READINGS:
+                raise ModeError("unknown ambiguity in %r" % item)
+            if side not in READINGS[aid]:             # "status-text", "table_A" on a command line
+                side = side.replace("-", " ").replace("_", " ")
+            if side == "either":
+                side = PROFILES["documented"][aid]
+            if side not in READINGS[aid]:
+                raise ModeError("unknown side %r of %s (want one of %s)"
+                                % (side, aid, ", ".join(sorted(READINGS[aid]))))
+            sides[aid] = side
+        return Mode(sides, text)
+
+    def of(self, aid):
+        return READINGS[aid][self.sides[aid]]
+
 
 # client set states
 DNE, CONFIGURABLE, INITIALIZING, ACTIVE, NORMALLY_TERMINATED, ABORT = (
@@ -78,8 +176,9 @@ class _Lifetime(object):
 class Namespace(object):
     """The machine-wide registry of created set names (SQL Server finds a set by name)."""
 
-    def __init__(self):
+    def __init__(self, mode=None):
         self.sets = {}
+        self.mode = mode or Mode.parse("documented")
 
     def lookup(self, name):
         return self.sets.get(name)
@@ -125,9 +224,11 @@ class ClientVirtualDeviceSet(object):
             return VD_E_ABORT, None
         if lt.state == CONFIGURABLE:
             if not lt.server_configured:
-                # Nothing can change while this single-threaded call waits; never wait
-                # longer than asked, so a poll (timeout 0) answers at once.
-                return VD_E_TIMEOUT, None
+                if self.ns.mode.of("VDI-A1") == "timeout":
+                    # Nothing can change while this single-threaded call waits; never
+                    # wait longer than asked, so a poll (timeout 0) answers at once.
+                    return VD_E_TIMEOUT, None
+                lt.final_cfg = dict(lt.cfg)   # table: no time-out; the request as given
             lt.state = INITIALIZING
         return NOERROR, dict(lt.final_cfg)
 
@@ -139,13 +240,26 @@ class ClientVirtualDeviceSet(object):
             return VD_E_ABORT, None
         if lt.state not in (INITIALIZING, ACTIVE):
             return VD_E_PROTOCOL, None
+        mode = self.ns.mode
         d = lt.devs.get(name)
+        active = lt.state == ACTIVE
         if d is None:
-            return VD_E_INVALID, None
+            hr = mode.of("VDI-A6")[1 if active else 0]
+            if hr != NOERROR:
+                return hr, None
+            # names are not considered: open the first device not open yet
+            d = next((x for x in (lt.devs[n] for n in lt.names) if not x.client_open), None)
+            if d is None:
+                return mode.of("VDI-A5"), None
+            name = d.name
         if all(x.client_open for x in lt.devs.values()):
-            return VD_E_OPEN, None
+            return mode.of("VDI-A5"), None
         if d.client_open:
             return VD_E_PROTOCOL, None
+        if active:
+            hr = mode.of("VDI-A4")
+            if hr != NOERROR:
+                return hr, None
         d.client_open = True
         lt.state = ACTIVE
         return NOERROR, ClientVirtualDevice(self, lt, name)
@@ -163,10 +277,10 @@ class ClientVirtualDeviceSet(object):
             return VD_E_PROTOCOL
         hr = NOERROR
         if lt.state == ACTIVE and any(d.client_open and not d.close_seen for d in lt.devs.values()):
-            # "VD_E_OPEN is returned; SignalAbort is internally triggered and
-            # resources are released"
+            # reference: "VD_E_OPEN is returned; SignalAbort is internally triggered and
+            # resources are released"; table: NOERROR.  Released (-> DNE) on both sides.
             lt.state = ABORT
-            hr = VD_E_OPEN
+            hr = self.ns.mode.of("VDI-A7")
         lt.ended = True
         if self.ns.sets.get(lt.name) is lt:
             del self.ns.sets[lt.name]
@@ -204,10 +318,11 @@ class ClientVirtualDevice(object):
             return NOERROR, cmd
         if d.server_closed:
             d.close_seen = True
-            if all(x.close_seen for x in lt.devs.values() if x.client_open):
+            if not self.owner.ns.mode.of("VDI-A9") or \
+                    all(x.close_seen for x in lt.devs.values() if x.client_open):
                 lt.state = NORMALLY_TERMINATED
             return VD_E_CLOSE, None
-        return VD_E_TIMEOUT, None
+        return self.owner.ns.mode.of("VDI-A2"), None
 
     def CompleteCommand(self, cmd, completion_code, bytes_transferred, position):
         if not self._live():
@@ -219,7 +334,7 @@ class ClientVirtualDevice(object):
             return VD_E_PROTOCOL
         d = lt.devs[self.name]
         if cmd not in d.outstanding:
-            return VD_E_INVALID            # "pCmd was not an active command"
+            return self.owner.ns.mode.of("VDI-A8")   # reference: "pCmd was not an active command"
         d.outstanding.discard(cmd)
         return NOERROR
 
@@ -293,7 +408,8 @@ class ServerVirtualDeviceSet(object):
         lt = self.lt
         if lt is None or lt.ended:
             return VD_E_PROTOCOL
-        lt.state = ABORT
+        if self.ns.mode.of("VDI-A3"):
+            lt.state = ABORT
         return NOERROR
 
     def Close(self):
