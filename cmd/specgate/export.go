@@ -27,10 +27,20 @@ nothing of specgate:
   go-test     (vdi failures) a _test.go file that replays the sequence
               through the public checker API (suites/checker) and fails on
               a divergence; $SPECGATE_TARGET overrides the recorded target.
-  ipam-curl   (ipam failures) not implemented yet.
+  ipam-curl   (ipam failures) a directory with run.sh, a POSIX sh script
+              that posts each step's SOAP envelope with curl, and
+              listener.py, a Python 3 stdlib callback listener:
+                sh PATH/run.sh SOAP_URL [CONTROL_URL]
+              The envelopes are written out in run.sh; only MessageIDs and
+              callback addresses are filled in at run time. It prints the
+              first step whose answer or callbacks the model does not allow
+              and exits 1, exits 0 when every step matched, 2 on bad
+              arguments, 3 when the server, control endpoint or listener
+              fails.
 
 --out defaults to a name derived from the failure file, in the current
-directory (a directory for vdi-script, a _test.go file for go-test).
+directory (a directory for vdi-script and ipam-curl, a _test.go file for
+go-test).
 
 Exit status: 0 when written, 2 on a bad file, format or flag (or a failure
 of another model than the format drives), 7 when the output cannot be written.

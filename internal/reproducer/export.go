@@ -23,9 +23,6 @@ var Formats = []string{FormatVDIScript, FormatIPAMCurl, FormatGoTest}
 // ErrUnknownFormat is returned for a format not in Formats.
 var ErrUnknownFormat = errors.New("unknown export format")
 
-// ErrNotImplemented is returned for a format that is named but not built.
-var ErrNotImplemented = errors.New("export format not implemented yet")
-
 // File is one file of an export, named relative to the output.
 type File struct {
 	Name string
@@ -64,10 +61,7 @@ func Export(ff *failfile.File, format, pkg string) ([]File, error) {
 		}
 		return []File{{"", src, 0o644}}, nil
 	case FormatIPAMCurl:
-		if ff.Model != "ipam" {
-			return nil, fmt.Errorf("format ipam-curl needs an ipam failure, the file holds a %s failure", ff.Model)
-		}
-		return nil, fmt.Errorf("%w: %s", ErrNotImplemented, format)
+		return IPAMCurl(ff)
 	}
 	return nil, fmt.Errorf("%w %q (want %s)", ErrUnknownFormat, format, strings.Join(Formats, ", "))
 }
